@@ -1,0 +1,76 @@
+// Package stats observes the caching proxy through its hooks: counters,
+// per-table and per-digest breakdowns, latency histograms, Prometheus
+// metrics, capture windows for exact per-page attribution, and the admin
+// HTTP API that exposes them.
+package stats
+
+import (
+	"net"
+	"time"
+
+	"github.com/psbench/psbench/internal/proxycache/sqlclass"
+)
+
+// Outcome is what the proxy did with one client statement.
+type Outcome uint8
+
+// Statement outcomes.
+const (
+	OutcomeBypass Outcome = iota // passed through to the backend without consulting the cache
+	OutcomeHit                   // served from the cache; the backend saw nothing
+	OutcomeMiss                  // looked up, not found, sent to the backend (and maybe stored)
+	OutcomeLocal                 // answered by the proxy itself (a refused command)
+)
+
+// String returns the outcome's label value.
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeHit:
+		return "hit"
+	case OutcomeMiss:
+		return "miss"
+	case OutcomeLocal:
+		return "local"
+	default:
+		return "bypass"
+	}
+}
+
+// ConnInfo describes a client connection for hooks.
+type ConnInfo struct {
+	ID          uint64 // proxy-wide connection number, starting at 1
+	ClientAddr  net.Addr
+	User        string // client user name
+	BackendUser string
+	Opened      time.Time
+}
+
+// StatementEvent reports one client command that is a statement (COM_QUERY,
+// COM_STMT_EXECUTE) or another command sent to the backend (COM_PING,
+// COM_INIT_DB, ...). Hooks receive a pointer they must not retain.
+type StatementEvent struct {
+	ConnID  uint64
+	Command byte // the MySQL command byte (COM_QUERY = 0x03, ...)
+	// Class is the parser's classification of the statement text; nil for
+	// commands that carry no SQL text (COM_PING, COM_STMT_CLOSE, ...).
+	Class   *sqlclass.Classification
+	Outcome Outcome
+	// Reason says why the statement was passed through (OutcomeBypass), or
+	// why a miss was not stored (OutcomeMiss with Stored false).
+	Reason sqlclass.Reason
+	Stored bool
+	// BackendCommands is the number of commands the proxy sent to the
+	// backend for this client command (0 on a hit).
+	BackendCommands int
+	// BackendTime is the time from sending the command to the backend until
+	// the last packet of its response; Latency is the time from reading the
+	// client's command until its response was written.
+	BackendTime time.Duration
+	Latency     time.Duration
+	// ResponseBytes is the size of the response written to the client.
+	ResponseBytes int
+	// Err is true when the response was a MySQL error packet.
+	Err bool
+	// ErrCode is the error number when Err is true.
+	ErrCode uint16
+}
