@@ -73,4 +73,9 @@ type StatementEvent struct {
 	Err bool
 	// ErrCode is the error number when Err is true.
 	ErrCode uint16
+	// At is when the response was written (the end of Latency), which the
+	// core knows already; statistics use it for digests' first/last seen.
+	// Optional: when zero the hook reads its own clock (one more clock read
+	// on the hot path).
+	At time.Time
 }

@@ -1,0 +1,225 @@
+package proxycache
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/psbench/psbench/internal/proxycache/cachestore"
+	"github.com/psbench/psbench/internal/proxycache/sqlclass"
+	"github.com/psbench/psbench/internal/proxycache/stats"
+)
+
+// query handles COM_QUERY: classify, serve from the cache when allowed,
+// otherwise relay (filling the cache on a miss), then invalidate what the
+// statement wrote and apply its effect on the session.
+func (s *session) query(ctx context.Context, payload []byte, start time.Time) error {
+	sql := string(payload[1:])
+	class := s.p.classifier.Classify(sql, s.db)
+
+	reason := s.bypassReason(class)
+	if reason != sqlclass.ReasonNone {
+		res, btime, err := s.roundTrip(payload, shapeResults, 0, false)
+		if err != nil {
+			return err
+		}
+		s.afterWrite(ctx, class, sql, res)
+		s.emit(mysql.COM_QUERY, class, stats.OutcomeBypass, reason, false, 1, btime, start, res)
+		return nil
+	}
+
+	key := s.cacheKey(sql)
+	tables := tableKeys(class.Reads)
+	cached, fill, err := s.p.store.Get(ctx, key, tables)
+	if err != nil {
+		if !errors.Is(err, cachestore.ErrUnavailable) {
+			s.log.Warn("cache lookup failed; passing through", "err", err)
+		}
+		res, btime, err := s.roundTrip(payload, shapeResults, 0, false)
+		if err != nil {
+			return err
+		}
+		s.afterResponse(res)
+		s.emit(mysql.COM_QUERY, class, stats.OutcomeBypass, sqlclass.ReasonCacheUnavailable, false, 1, btime, start, res)
+		return nil
+	}
+	if cached != nil {
+		if _, err := s.cw.Write(cached); err != nil {
+			return &relayError{err: err}
+		}
+		if err := s.cw.Flush(); err != nil {
+			return &relayError{err: err}
+		}
+		s.emit(mysql.COM_QUERY, class, stats.OutcomeHit, sqlclass.ReasonNone, false, 0, 0, start, relayResult{bytes: len(cached)})
+		return nil
+	}
+
+	// Miss: relay while keeping a copy, then store it if it is a clean,
+	// single, warning-free result set.
+	res, btime, err := s.roundTrip(payload, shapeResults, int(s.p.cfg.Cache.MaxResultBytes), false)
+	if err != nil {
+		return err
+	}
+	s.afterResponse(res)
+	notStored := storeVerdict(res)
+	stored := false
+	if notStored == sqlclass.ReasonNone && fill.Ready {
+		ttl := s.p.ttlFor(class.Reads)
+		if perr := s.p.store.Put(ctx, fill, res.captured, ttl); perr != nil {
+			notStored = sqlclass.ReasonCacheUnavailable
+			if !errors.Is(perr, cachestore.ErrUnavailable) {
+				s.log.Warn("cache store failed", "err", perr)
+			}
+		} else {
+			stored = true
+		}
+	} else if notStored == sqlclass.ReasonNone {
+		notStored = sqlclass.ReasonCacheUnavailable
+	}
+	s.emit(mysql.COM_QUERY, class, stats.OutcomeMiss, notStored, stored, 1, btime, start, res)
+	return nil
+}
+
+// storeVerdict says why a relayed miss must not be stored ("" when it may).
+func storeVerdict(res relayResult) sqlclass.Reason {
+	switch {
+	case res.err:
+		return sqlclass.ReasonError
+	case res.tooLarge:
+		return sqlclass.ReasonTooLarge
+	case res.warnings != 0:
+		return sqlclass.ReasonWarnings
+	case res.resultSets != 1 || res.oks != 0 || res.status&serverMoreResultsExists != 0:
+		return sqlclass.ReasonMultiStatement
+	case res.captured == nil:
+		return sqlclass.ReasonTooLarge
+	}
+	return sqlclass.ReasonNone
+}
+
+// bypassReason decides whether a COM_QUERY may use the cache at all.
+func (s *session) bypassReason(class *sqlclass.Classification) sqlclass.Reason {
+	if s.p.store == nil {
+		return sqlclass.ReasonCacheOff
+	}
+	if !class.Cacheable {
+		if class.Reason == sqlclass.ReasonNone {
+			return sqlclass.ReasonNotSelect
+		}
+		return class.Reason
+	}
+	if s.inTransaction() {
+		return sqlclass.ReasonTransaction
+	}
+	for _, t := range class.Reads {
+		if len(s.tempTables) > 0 {
+			if _, ok := s.tempTables[t.String()]; ok {
+				return sqlclass.ReasonTemporaryTable
+			}
+		}
+		if s.p.blacklist.Match(t) {
+			return sqlclass.ReasonBlacklisted
+		}
+	}
+	return sqlclass.ReasonNone
+}
+
+// afterWrite runs after a statement that went to the backend: status
+// tracking, invalidation of written tables and session effects.
+func (s *session) afterWrite(ctx context.Context, class *sqlclass.Classification, sql string, res relayResult) {
+	s.afterResponse(res)
+	if class == nil {
+		return
+	}
+	// Writes invalidate whether or not the backend reported success: a
+	// failed multi-row write to a non-transactional table may still have
+	// changed rows, and a needless invalidation costs only a refill.
+	if s.p.store != nil && (len(class.Writes) > 0 || class.InvalidatesAll) {
+		tables := tableKeys(class.Writes)
+		if s.status&serverStatusInTrans != 0 {
+			for _, t := range tables {
+				s.txWrites[t] = struct{}{}
+			}
+			s.txWriteAll = s.txWriteAll || class.InvalidatesAll
+		}
+		s.p.invalidate(tables, class.InvalidatesAll)
+	}
+	if res.err && class.Statements <= 1 {
+		return
+	}
+	eff := &class.Session
+	if eff.UseDB != "" {
+		s.db = eff.UseDB
+	}
+	if eff.SetsSystemVariables {
+		s.foldFingerprint(sql)
+	}
+	for _, t := range eff.CreatesTemporary {
+		s.tempTables[t.String()] = struct{}{}
+	}
+	for _, t := range eff.DropsTables {
+		delete(s.tempTables, t.String())
+	}
+}
+
+// execute handles COM_STMT_EXECUTE: passed through (binary protocol results
+// are not cached) but its writes invalidate like any other.
+func (s *session) execute(ctx context.Context, payload []byte, start time.Time) error {
+	var ps preparedStmt
+	cursor := false
+	if len(payload) >= 6 {
+		ps = s.stmts[binary.LittleEndian.Uint32(payload[1:])]
+		cursor = payload[5]&0x07 != 0
+	}
+	class := ps.class
+	res, btime, err := s.roundTrip(payload, shapeResults, 0, cursor)
+	if err != nil {
+		return err
+	}
+	s.afterWrite(ctx, class, ps.sql, res)
+	s.emit(mysql.COM_STMT_EXECUTE, class, stats.OutcomeBypass, sqlclass.ReasonPrepared, false, 1, btime, start, res)
+	return nil
+}
+
+// cacheKey hashes everything a result depends on besides the data: the
+// backend user, current database, handshake collation, session fingerprint,
+// protocol format and the exact statement text.
+func (s *session) cacheKey(sql string) cachestore.Key {
+	h := s.keyHash
+	h.Reset()
+	var hdr [4 + 1 + 32]byte
+	binary.LittleEndian.PutUint32(hdr[:], s.caps&formatCaps)
+	hdr[4] = s.collation
+	copy(hdr[5:], s.fingerprint[:])
+	h.Write(hdr[:])
+	h.Write([]byte(s.backendUser))
+	h.Write([]byte{0})
+	h.Write([]byte(s.db))
+	h.Write([]byte{0})
+	h.Write([]byte(sql))
+	var k cachestore.Key
+	h.Sum(k[:0])
+	return k
+}
+
+// foldFingerprint mixes a successful SET statement's exact text into the
+// session fingerprint. Two sessions share cache entries only if they ran
+// the same SETs in the same order (on the same server defaults).
+func (s *session) foldFingerprint(sql string) {
+	h := s.keyHash
+	h.Reset()
+	h.Write(s.fingerprint[:])
+	h.Write([]byte(sql))
+	h.Sum(s.fingerprint[:0])
+}
+
+// tableKeys returns the version keys ("schema.table") of tables.
+func tableKeys(tables []sqlclass.TableRef) []string {
+	keys := make([]string, len(tables))
+	for i, t := range tables {
+		keys[i] = t.String()
+	}
+	return keys
+}
