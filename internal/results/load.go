@@ -20,7 +20,9 @@ type LoadPhase struct {
 	Duration int64  `json:"duration_ns"`
 	// ResultsFile is vegeta's own binary results file, relative to the
 	// results directory (`vegeta report` and `vegeta plot` read it).
-	ResultsFile string         `json:"results_file"`
+	ResultsFile string `json:"results_file"`
+	// Interrupted is true when Ctrl-C (or a failure) stopped the phase early.
+	Interrupted bool           `json:"interrupted,omitempty"`
 	Requests    int            `json:"requests"`
 	Success     int            `json:"success"`
 	ErrorRate   float64        `json:"error_rate"`
