@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"time"
+	"unsafe"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/psbench/psbench/internal/proxycache/cachestore"
@@ -16,7 +17,9 @@ import (
 // otherwise relay (filling the cache on a miss), then invalidate what the
 // statement wrote and apply its effect on the session.
 func (s *session) query(ctx context.Context, payload []byte, start time.Time) error {
-	sql := string(payload[1:])
+	// The text aliases the packet buffer: the classifier copies it before
+	// memoising, and nothing below keeps it past this call.
+	sql := unsafe.String(unsafe.SliceData(payload[1:]), len(payload)-1)
 	class := s.p.classifier.Classify(sql, s.db)
 
 	reason := s.bypassReason(class)
@@ -31,8 +34,7 @@ func (s *session) query(ctx context.Context, payload []byte, start time.Time) er
 	}
 
 	key := s.cacheKey(sql)
-	tables := tableKeys(class.Reads)
-	cached, fill, err := s.p.store.Get(ctx, key, tables)
+	cached, fill, err := s.p.store.Get(ctx, key, class.ReadKeys)
 	if err != nil {
 		if !errors.Is(err, cachestore.ErrUnavailable) {
 			s.log.Warn("cache lookup failed; passing through", "err", err)
@@ -137,7 +139,7 @@ func (s *session) afterWrite(ctx context.Context, class *sqlclass.Classification
 	// failed multi-row write to a non-transactional table may still have
 	// changed rows, and a needless invalidation costs only a refill.
 	if s.p.store != nil && (len(class.Writes) > 0 || class.InvalidatesAll) {
-		tables := tableKeys(class.Writes)
+		tables := class.WriteKeys
 		if s.status&serverStatusInTrans != 0 {
 			for _, t := range tables {
 				s.txWrites[t] = struct{}{}
@@ -213,13 +215,4 @@ func (s *session) foldFingerprint(sql string) {
 	h.Write(s.fingerprint[:])
 	h.Write([]byte(sql))
 	h.Sum(s.fingerprint[:0])
-}
-
-// tableKeys returns the version keys ("schema.table") of tables.
-func tableKeys(tables []sqlclass.TableRef) []string {
-	keys := make([]string, len(tables))
-	for i, t := range tables {
-		keys[i] = t.String()
-	}
-	return keys
 }

@@ -106,6 +106,10 @@ type Classification struct {
 	// also as a read when the statement reads it (INSERT ... SELECT).
 	Reads  []TableRef
 	Writes []TableRef
+	// ReadKeys and WriteKeys are Reads and Writes as "schema.name" strings
+	// (TableRef.String), the cache's table version keys.
+	ReadKeys  []string
+	WriteKeys []string
 	// InvalidatesAll is true when the statement may change data the proxy
 	// cannot attribute to tables (CALL, unparsed non-SELECT text, a write
 	// with an unresolved target); the proxy then invalidates every entry.
