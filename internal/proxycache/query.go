@@ -35,10 +35,11 @@ func (s *session) query(ctx context.Context, payload []byte, start time.Time) er
 
 	key := s.cacheKey(sql)
 	cached, fill, err := s.p.store.Get(ctx, key, class.ReadKeys)
-	if err != nil {
-		if !errors.Is(err, cachestore.ErrUnavailable) {
-			s.log.Warn("cache lookup failed; passing through", "err", err)
-		}
+	if err != nil && !errors.Is(err, cachestore.ErrUnavailable) {
+		s.log.Warn("cache lookup failed; passing through", "err", err)
+	}
+	if err != nil && !fill.Ready {
+		// No tier can answer or take the result: pass through.
 		res, btime, err := s.roundTrip(payload, shapeResults, 0, false)
 		if err != nil {
 			return err
@@ -47,6 +48,8 @@ func (s *session) query(ctx context.Context, payload []byte, start time.Time) er
 		s.emit(mysql.COM_QUERY, class, stats.OutcomeBypass, sqlclass.ReasonCacheUnavailable, false, 1, btime, start, res)
 		return nil
 	}
+	// With err set and fill.Ready, a lower tier is down but the in-process
+	// tier still answers: a miss that fills it.
 	if cached != nil {
 		if _, err := s.cw.Write(cached); err != nil {
 			return &relayError{err: err}

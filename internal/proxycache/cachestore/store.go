@@ -26,7 +26,9 @@ type Fill struct {
 	Key    Key
 	Tables []string // version keys ("schema.table", lower-case) the entry depends on
 	// Local holds the in-process versions, Remote the Redis versions, each
-	// aligned with Tables. A tier fills only its own.
+	// aligned with Tables and followed by one more element, the tier's global
+	// epoch (bumped by InvalidateAll), so len is len(Tables)+1. A tier fills
+	// only its own; nil means that tier took no snapshot and Put skips it.
 	Local  []uint64
 	Remote []uint64
 	// Ready is false when the tier could not take a snapshot (unavailable);
@@ -76,4 +78,6 @@ type StoreUsage struct {
 	// PendingInvalidations counts tables whose invalidation is waiting for
 	// an unavailable tier to come back.
 	PendingInvalidations int `json:"pending_invalidations,omitempty"`
+	// Tiers holds the usage of each tier of a stacked store, top first.
+	Tiers []StoreUsage `json:"tiers,omitempty"`
 }
