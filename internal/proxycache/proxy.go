@@ -46,6 +46,7 @@ type Proxy struct {
 	greet    greeting
 	srv      *server.Server
 	accounts map[string]account
+	decoy    string // password of every unknown user (see decoyPassword)
 
 	connSeq atomic.Uint64
 	slots   chan struct{} // nil when unlimited
@@ -122,9 +123,10 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Proxy, error) {
 		return nil, err
 	}
 
-	if p.srv, err = newMySQLServer(cfg, g); err != nil {
+	if p.srv, err = newMySQLServer(cfg, g, &authProvider{p: p}); err != nil {
 		return nil, err
 	}
+	p.decoy = decoyPassword()
 	p.accounts = map[string]account{}
 	if len(cfg.Clients) == 0 {
 		p.accounts[cfg.Backend.User] = account{password: cfg.Backend.Password, backendUser: cfg.Backend.User, backendPassword: cfg.Backend.Password}
@@ -168,7 +170,7 @@ func newStore(ctx context.Context, c CacheConfig, log *slog.Logger) (cachestore.
 
 // newMySQLServer builds the server side of the handshake: the backend's
 // version and collation, the configured auth method, and TLS when set.
-func newMySQLServer(cfg Config, g greeting) (*server.Server, error) {
+func newMySQLServer(cfg Config, g greeting, auth server.AuthenticationProvider) (*server.Server, error) {
 	var tlsConf *tls.Config
 	var rsaKey *rsa.PrivateKey
 	if cfg.TLS.CertFile != "" {
@@ -192,7 +194,7 @@ func newMySQLServer(cfg Config, g greeting) (*server.Server, error) {
 	if collation == 0 {
 		collation = mysql.DEFAULT_COLLATION_ID
 	}
-	srv := server.NewServer(g.version, collation, cfg.ClientAuth, rsaKey, tlsConf)
+	srv := server.NewServerWithAuth(g.version, collation, cfg.ClientAuth, rsaKey, tlsConf, auth)
 	if g.caps&mysql.CLIENT_LOCAL_FILES != 0 {
 		if err := srv.SetCapability(mysql.CLIENT_LOCAL_FILES); err != nil {
 			return nil, fmt.Errorf("enable LOCAL INFILE: %w", err)
@@ -458,7 +460,7 @@ func (a *sessionAuth) GetCredential(username string) (server.Credential, bool, e
 	a.user = username
 	acc, ok := a.p.accounts[username]
 	if !ok {
-		return server.Credential{}, false, nil
+		return server.Credential{Passwords: []string{a.p.decoy}, AuthPluginName: a.p.cfg.ClientAuth}, true, nil
 	}
 	return server.Credential{Passwords: []string{acc.password}, AuthPluginName: a.p.cfg.ClientAuth}, true, nil
 }

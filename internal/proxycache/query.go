@@ -29,8 +29,7 @@ func (s *session) query(ctx context.Context, payload []byte, start time.Time) er
 			return err
 		}
 		s.afterWrite(ctx, class, sql, res)
-		s.emit(mysql.COM_QUERY, class, stats.OutcomeBypass, reason, false, 1, btime, start, res)
-		return nil
+		return s.emit(mysql.COM_QUERY, class, stats.OutcomeBypass, reason, false, 1, btime, start, res)
 	}
 
 	key := s.cacheKey(sql)
@@ -45,20 +44,21 @@ func (s *session) query(ctx context.Context, payload []byte, start time.Time) er
 			return err
 		}
 		s.afterResponse(res)
-		s.emit(mysql.COM_QUERY, class, stats.OutcomeBypass, sqlclass.ReasonCacheUnavailable, false, 1, btime, start, res)
-		return nil
+		return s.emit(mysql.COM_QUERY, class, stats.OutcomeBypass, sqlclass.ReasonCacheUnavailable, false, 1, btime, start, res)
 	}
 	// With err set and fill.Ready, a lower tier is down but the in-process
 	// tier still answers: a miss that fills it.
 	if cached != nil {
+		// Answering from the cache must not hide a backend session that
+		// died (KILL, restart, wait_timeout): the client would otherwise
+		// learn of it only at its next uncached statement.
+		if err := s.backendAlive(); err != nil {
+			return err
+		}
 		if _, err := s.cw.Write(cached); err != nil {
 			return &relayError{err: err}
 		}
-		if err := s.cw.Flush(); err != nil {
-			return &relayError{err: err}
-		}
-		s.emit(mysql.COM_QUERY, class, stats.OutcomeHit, sqlclass.ReasonNone, false, 0, 0, start, relayResult{bytes: len(cached)})
-		return nil
+		return s.emit(mysql.COM_QUERY, class, stats.OutcomeHit, sqlclass.ReasonNone, false, 0, 0, start, relayResult{bytes: len(cached)})
 	}
 
 	// Miss: relay while keeping a copy, then store it if it is a clean,
@@ -83,8 +83,7 @@ func (s *session) query(ctx context.Context, payload []byte, start time.Time) er
 	} else if notStored == sqlclass.ReasonNone {
 		notStored = sqlclass.ReasonCacheUnavailable
 	}
-	s.emit(mysql.COM_QUERY, class, stats.OutcomeMiss, notStored, stored, 1, btime, start, res)
-	return nil
+	return s.emit(mysql.COM_QUERY, class, stats.OutcomeMiss, notStored, stored, 1, btime, start, res)
 }
 
 // storeVerdict says why a relayed miss must not be stored ("" when it may).
@@ -184,8 +183,7 @@ func (s *session) execute(ctx context.Context, payload []byte, start time.Time) 
 		return err
 	}
 	s.afterWrite(ctx, class, ps.sql, res)
-	s.emit(mysql.COM_STMT_EXECUTE, class, stats.OutcomeBypass, sqlclass.ReasonPrepared, false, 1, btime, start, res)
-	return nil
+	return s.emit(mysql.COM_STMT_EXECUTE, class, stats.OutcomeBypass, sqlclass.ReasonPrepared, false, 1, btime, start, res)
 }
 
 // cacheKey hashes everything a result depends on besides the data: the

@@ -98,6 +98,10 @@ func (s *session) relay(shape responseShape, captureLimit int, cursor bool) (rel
 		if isCont {
 			continue // only the first physical packet of a logical packet is inspected
 		}
+		if len(p) == 0 && state != stFirst {
+			// Definitions, rows and terminators are never empty.
+			return res, &relayError{backend: true, err: fmt.Errorf("empty packet inside a response")}
+		}
 
 		switch state {
 		case stFirst:

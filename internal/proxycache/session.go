@@ -175,12 +175,11 @@ func (s *session) forward(cmd byte, payload []byte, shape responseShape, start t
 		return res, err
 	}
 	s.afterResponse(res)
-	s.emit(cmd, class, stats.OutcomeBypass, reasonForCommand(class), false, 1, btime, start, res)
-	return res, nil
+	return res, s.emit(cmd, class, stats.OutcomeBypass, reasonForCommand(class), false, 1, btime, start, res)
 }
 
 // roundTrip writes a command to the backend and relays the response to the
-// client, flushing it.
+// client's buffer; emit sends the rest of it.
 func (s *session) roundTrip(payload []byte, shape responseShape, captureLimit int, cursor bool) (relayResult, time.Duration, error) {
 	bstart := time.Now()
 	if _, err := writePacket(s.bw, 0, payload); err != nil {
@@ -191,24 +190,15 @@ func (s *session) roundTrip(payload []byte, shape responseShape, captureLimit in
 	}
 	s.lastSeq = 0
 	res, err := s.relay(shape, captureLimit, cursor)
-	btime := time.Since(bstart)
-	if err != nil {
-		return res, btime, err
-	}
-	if err := s.cw.Flush(); err != nil {
-		return res, btime, &relayError{err: err}
-	}
-	return res, btime, nil
+	return res, time.Since(bstart), err
 }
 
 // refuse answers a command the proxy does not relay with an error packet.
 func (s *session) refuse(cmd byte, start time.Time, code uint16, state, msg string) error {
-	s.sendErr(1, code, state, msg)
-	if err := s.cw.Flush(); err != nil {
-		return err
+	if _, err := writePacket(s.cw, 1, errPacket(code, state, msg)); err != nil {
+		return &relayError{err: err}
 	}
-	s.emit(cmd, nil, stats.OutcomeLocal, sqlclass.ReasonNone, false, 0, 0, start, relayResult{err: true, errCode: code})
-	return nil
+	return s.emit(cmd, nil, stats.OutcomeLocal, sqlclass.ReasonNone, false, 0, 0, start, relayResult{err: true, errCode: code})
 }
 
 // sendErr buffers an error packet for the client.
@@ -252,9 +242,11 @@ func (s *session) resetState() {
 	clear(s.stmts)
 }
 
-// emit reports one command to the hooks.
+// emit reports one command to the hooks, then sends the client the rest of
+// its response: a client never sees a response its statement is not yet
+// counted for, so capture windows closed right after a page are exact.
 func (s *session) emit(cmd byte, class *sqlclass.Classification, outcome stats.Outcome, reason sqlclass.Reason,
-	stored bool, backendCmds int, btime time.Duration, start time.Time, res relayResult) {
+	stored bool, backendCmds int, btime time.Duration, start time.Time, res relayResult) error {
 	now := time.Now()
 	ev := &s.ev
 	*ev = stats.StatementEvent{
@@ -273,6 +265,10 @@ func (s *session) emit(cmd byte, class *sqlclass.Classification, outcome stats.O
 		ErrCode:         res.errCode,
 	}
 	s.p.statement(ev)
+	if err := s.cw.Flush(); err != nil {
+		return &relayError{err: err}
+	}
+	return nil
 }
 
 // reasonForCommand is the bypass reason of a command sent straight through.
