@@ -67,7 +67,14 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	root.AddCommand(newRunCmd(g))
 	root.AddCommand(newProxyCmd(g))
+	root.AddCommand(newProfileCmd(g))
+	root.AddCommand(newValidateCmd(g))
+	root.AddCommand(newBenchCmd(g))
+	root.AddCommand(newDoctorCmd(g))
+	root.AddCommand(newReportCmd(g))
+	root.AddCommand(newCompareCmd(g))
 	return root
 }
 

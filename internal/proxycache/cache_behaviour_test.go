@@ -104,21 +104,32 @@ func TestCacheHitAfterMiss(t *testing.T) {
 				t.Errorf("backend session Questions grew by %d over 20 hits, want 1 (the SHOW itself)", d)
 			}
 
-			// MariaDB's global counter agrees (minimum over a few tries to
-			// shrug off other clients of the shared server).
-			best := int64(1 << 62)
-			for range 3 {
-				g0 := globalQuestions(t)
+			// MariaDB's global counter agrees, when the shared server is
+			// quiet enough to tell: each try also measures the server's
+			// background traffic over an equally long idle window, and only
+			// a quiet try is judged. (Other test packages may be running
+			// sysbench against the same server; the session check above is
+			// the exact proof.)
+			judged := false
+			for range 5 {
+				g0, t0 := globalQuestions(t), time.Now()
 				for range 200 {
 					queryStrings(t, c, q)
 				}
-				best = min(best, globalQuestions(t)-g0)
-				if best <= 5 {
-					break
+				hitsDelta, took := globalQuestions(t)-g0, time.Since(t0)
+				n0 := globalQuestions(t)
+				time.Sleep(took)
+				if noise := globalQuestions(t) - n0; noise > 5 {
+					continue
 				}
+				judged = true
+				if hitsDelta > 50 {
+					t.Errorf("global Questions grew by %d over 200 hits on a quiet server: hits reached MariaDB", hitsDelta)
+				}
+				break
 			}
-			if best > 50 {
-				t.Errorf("global Questions grew by %d over 200 hits: hits reached MariaDB", best)
+			if !judged {
+				t.Logf("MariaDB was too busy with other clients for the global cross-check; the session check stands")
 			}
 
 			// The answer really comes from the cache: a change made behind

@@ -69,3 +69,11 @@ type TimelinePoint struct {
 	// BackendStatementsPerRequest over the bucket, from proxy counters.
 	BackendPerRequest float64 `json:"backend_per_request"`
 }
+
+// LoadPhases returns the run's load phases (none when no load ran).
+func (r *Run) LoadPhases() []LoadPhase {
+	if r.Load == nil {
+		return nil
+	}
+	return r.Load.Phases
+}

@@ -11,10 +11,19 @@ type Profile struct {
 	Samples   int  `json:"samples"`
 	// Valid is false when any measurement was polluted or failed; Problems
 	// lists each case. Invalid numbers are kept, never shown as valid.
-	Valid    bool          `json:"valid"`
-	Problems []string      `json:"problems,omitempty"`
-	Pages    []PageProfile `json:"pages"`
-	Kinds    []KindProfile `json:"kinds"`
+	Valid    bool     `json:"valid"`
+	Problems []string `json:"problems,omitempty"`
+	// Warnings are worth reading but do not invalidate the numbers (a
+	// phase skipped, a redirect followed, a shop that is not
+	// deterministic).
+	Warnings []string `json:"warnings,omitempty"`
+	// CacheMode is the proxy's cache mode as its admin API reported it
+	// ("off" makes the profile invalid: cold equals warm by construction).
+	CacheMode string `json:"cache_mode,omitempty"`
+	// Phases lists the phases measured, in order (PhaseCold, ...).
+	Phases []string      `json:"phases,omitempty"`
+	Pages  []PageProfile `json:"pages"`
+	Kinds  []KindProfile `json:"kinds"`
 	// CounterCheck summarises the agreement of every capture with the
 	// backend's Questions counter.
 	CounterCheck CounterCheck `json:"counter_check"`
@@ -61,6 +70,14 @@ type Phase struct {
 	ClientSamples []int `json:"client_samples"`
 	// Check is the backend counter cross-check of the median sample.
 	Check *PhaseCheck `json:"check,omitempty"`
+	// BackendByCommand breaks BackendCommands down by command name
+	// (COM_QUERY, COM_QUIT, ...), as the Questions cross-check uses it.
+	BackendByCommand map[string]int `json:"backend_by_command,omitempty"`
+	// Errors counts MySQL error responses the shop received.
+	Errors int `json:"errors,omitempty"`
+	// Problems lists why any sample of this phase is invalid (prefixed
+	// "sample N:"); empty when every sample is valid.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // Table is a table's statement counts in a phase.
@@ -91,10 +108,17 @@ type HTTP struct {
 	Bytes   int64 `json:"bytes"`
 	TTFBNs  int64 `json:"ttfb_ns"`
 	TotalNs int64 `json:"total_ns"`
+	// Redirects counts the redirects followed; FinalURL is where they led
+	// (set only when Redirects > 0).
+	Redirects int    `json:"redirects,omitempty"`
+	FinalURL  string `json:"final_url,omitempty"`
 }
 
 // PhaseCheck compares a capture with the backend's Questions counter.
 type PhaseCheck struct {
+	// QuestionsDelta is how much Questions grew over the capture, less
+	// the measuring tool's own extra readings; Expected is what the
+	// capture's backend commands predict.
 	QuestionsDelta int    `json:"questions_delta"`
 	Expected       int    `json:"expected"`
 	Agree          bool   `json:"agree"`
@@ -109,6 +133,8 @@ type CounterCheck struct {
 	Checked   int    `json:"checked"`
 	Agreed    int    `json:"agreed"`
 	Note      string `json:"note,omitempty"`
+	// Formula says how Expected is computed from the backend commands.
+	Formula string `json:"formula,omitempty"`
 }
 
 // KindProfile aggregates the pages of one kind.

@@ -44,29 +44,23 @@ INSERT INTO shop_configuration VALUES ('PS_VERSION_DB','8.1.2');`)
 	return root, db
 }
 
-func writeCount(t *testing.T, db *sql.DB) int {
-	t.Helper()
-	var total int
-	rows, err := db.Query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_insert','Com_update','Com_delete','Com_replace','Com_create_table','Com_drop_table')")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var name string
-		var n int
-		if err := rows.Scan(&name, &n); err != nil {
-			t.Fatal(err)
-		}
-		total += n
-	}
-	return total
-}
-
 func TestExternalDiscoversPagesReadOnly(t *testing.T) {
 	root, db := testDB(t)
-	before := writeCount(t, root)
-	tg := New(scenario.External{BaseURL: "http://shop.test/", Backend: scenario.BackendDSN{Addr: "127.0.0.1:3306", User: "root"},
+	// The target logs in as a user that may only read: any write it tried
+	// would fail the test with MariaDB's own error. (Server-wide write
+	// counters would be moved by other tests running at the same time.)
+	const ro, roPass = "psb_ext_ro", "psb_ext_ro_pw"
+	for _, q := range []string{
+		"DROP USER IF EXISTS '" + ro + "'@'%'",
+		"CREATE USER '" + ro + "'@'%' IDENTIFIED BY '" + roPass + "'",
+		"GRANT SELECT ON `" + db + "`.* TO '" + ro + "'@'%'",
+	} {
+		if _, err := root.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _, _ = root.Exec("DROP USER IF EXISTS '" + ro + "'@'%'") })
+	tg := New(scenario.External{BaseURL: "http://shop.test/", Backend: scenario.BackendDSN{Addr: "127.0.0.1:3306", User: ro, Password: roPass},
 		ProxyListen: "127.0.0.1:3399", Database: db, TablePrefix: "shop_"})
 	ctx := context.Background()
 	info, err := tg.Start(ctx)
@@ -99,9 +93,6 @@ func TestExternalDiscoversPagesReadOnly(t *testing.T) {
 	}
 	if _, err := tg.Pages(ctx, "search", 1); err == nil {
 		t.Error("discovering search pages must be an error naming the kind")
-	}
-	if after := writeCount(t, root); after != before {
-		t.Errorf("the external target wrote to the shop's database (%d write statements)", after-before)
 	}
 }
 
