@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 	"github.com/psbench/psbench/internal/proxycache/sqlclass"
 )
 
@@ -161,14 +162,33 @@ func LoadConfigFile(path string) (Config, error) {
 // DecodeYAML decodes b strictly into v: unknown keys and type mismatches
 // are errors that name the line, column and key.
 func DecodeYAML(b []byte, v any) error {
+	if emptyYAML(b) {
+		return nil // a file of comments (or nothing) overrides nothing
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(b), yaml.DisallowUnknownField())
 	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil // an empty document overrides nothing
-		}
 		return errors.New(yaml.FormatError(err, false, true))
 	}
 	return nil
+}
+
+// emptyYAML reports whether b holds no YAML value: only comments, blank
+// lines or an explicit null document. Decoding such a document would reset
+// the defaults.
+func emptyYAML(b []byte) bool {
+	f, err := parser.ParseBytes(b, 0)
+	if err != nil {
+		return false // let the decoder report the syntax error
+	}
+	for _, d := range f.Docs {
+		if d.Body == nil {
+			continue
+		}
+		if _, null := d.Body.(*ast.NullNode); !null {
+			return false
+		}
+	}
+	return true
 }
 
 // Validate checks the configuration and names the offending key.
