@@ -93,12 +93,18 @@ func TestSysbenchOLTPReadWrite(t *testing.T) {
 		name    string
 		args    []string
 		seconds int
+		// racyIDs: without transactions sysbench's own threads race on the
+		// ids they DELETE then re-INSERT, so MariaDB itself answers some
+		// inserts with 1062 (duplicate key), proxy or not; those are
+		// ignored (and so counted as ignored errors) for that run only.
+		racyIDs bool
 	}{
 		{name: "ps-mode=disable", args: []string{"--db-ps-mode=disable"}, seconds: seconds},
 		{name: "ps-mode=auto", args: []string{"--db-ps-mode=auto"}, seconds: seconds},
 		// Without BEGIN/COMMIT the reads are cacheable while other threads
 		// write the same tables: invalidation under concurrency.
-		{name: "ps-mode=disable,skip_trx", args: []string{"--db-ps-mode=disable", "--skip_trx=on"}, seconds: max(seconds/2, 3)},
+		{name: "ps-mode=disable,skip_trx", args: []string{"--db-ps-mode=disable", "--skip_trx=on", "--mysql-ignore-errors=1062"},
+			seconds: max(seconds/2, 3), racyIDs: true},
 	}
 	for _, r := range runs {
 		t.Run(r.name, func(t *testing.T) {
@@ -112,6 +118,9 @@ func TestSysbenchOLTPReadWrite(t *testing.T) {
 			reconnects := sbCounter(t, sbReconnects, out, "reconnects")
 			txs := sbCounter(t, sbTransactions, out, "transactions")
 			queries := sbCounter(t, sbQueries, out, "queries")
+			if r.racyIDs {
+				errs = 0 // only 1062 is ignored; any other error still fails the run
+			}
 			if errs != 0 || reconnects != 0 {
 				t.Errorf("sysbench through the proxy: %d errors, %d reconnects:\n%s", errs, reconnects, out)
 			}
