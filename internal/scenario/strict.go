@@ -3,6 +3,7 @@ package scenario
 import (
 	"encoding"
 	"fmt"
+	"github.com/psbench/psbench/internal/suggest"
 	"reflect"
 	"sort"
 	"strings"
@@ -215,37 +216,9 @@ func unknownKeyMsg(k string, parent path, keys []string) string {
 // closest returns the candidate within edit distance 2 of s (3 for long
 // words), or "".
 func closest(s string, candidates []string) string {
-	best, bestD := "", 3
+	maxD := 3
 	if len(s) > 8 {
-		bestD = 4
+		maxD = 4
 	}
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggest.Closest(s, candidates, maxD)
 }

@@ -2,6 +2,7 @@ package threshold
 
 import (
 	"fmt"
+	didyoumean "github.com/psbench/psbench/internal/suggest"
 	"sort"
 	"strings"
 )
@@ -162,41 +163,12 @@ func suggest(name string, known map[string]Unit) string {
 			return "; put spaces around '-' to subtract"
 		}
 	}
-	best, bestD := "", 4
+	names := make([]string, 0, len(known))
 	for k := range known {
-		if d := distance(name, k); d < bestD || d == bestD && k < best {
-			best, bestD = k, d
-		}
+		names = append(names, k)
 	}
-	if best != "" {
+	if best := didyoumean.Closest(name, names, 4); best != "" {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return ""
-}
-
-// distance is the Levenshtein distance, capped for long strings.
-func distance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		if a == b {
-			return 0
-		}
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
