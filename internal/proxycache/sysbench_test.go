@@ -118,11 +118,15 @@ func TestSysbenchOLTPReadWrite(t *testing.T) {
 			reconnects := sbCounter(t, sbReconnects, out, "reconnects")
 			txs := sbCounter(t, sbTransactions, out, "transactions")
 			queries := sbCounter(t, sbQueries, out, "queries")
-			if r.racyIDs {
-				errs = 0 // only 1062 is ignored; any other error still fails the run
-			}
-			if errs != 0 || reconnects != 0 {
-				t.Errorf("sysbench through the proxy: %d errors, %d reconnects:\n%s", errs, reconnects, out)
+			// Any error sysbench does not retry ends the run (FATAL, non-zero
+			// exit: sysbench() fails the test). "Ignored errors" are the ones
+			// it retries: InnoDB deadlocks and lock-wait timeouts between its
+			// own threads (its default ignore list), which MariaDB produces
+			// directly too, and for the racyIDs run its duplicate-key race.
+			// A proxy fault would show as a FATAL, reconnects, or far more
+			// retries than that background rate.
+			if reconnects != 0 || errs*100 > txs {
+				t.Errorf("sysbench through the proxy: %d retried errors in %d transactions, %d reconnects:\n%s", errs, txs, reconnects, out)
 			}
 			if txs == 0 || queries == 0 {
 				t.Errorf("sysbench ran no transactions:\n%s", out)
