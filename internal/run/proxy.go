@@ -27,27 +27,38 @@ type runningProxy struct {
 
 // startProxy starts the proxy on the target's ProxyListen address with the
 // given cache configuration and waits until it accepts connections.
-func startProxy(ctx context.Context, cache proxycache.CacheConfig, tg target.Target, log *slog.Logger) (*runningProxy, error) {
+// withNetwork(sc.Network) puts latency relays between the proxy and its
+// backend / Redis (see network.go).
+func startProxy(ctx context.Context, cache proxycache.CacheConfig, tg target.Target, log *slog.Logger, opts ...proxyOption) (*runningProxy, error) {
+	var po proxyOptions
+	for _, o := range opts {
+		o(&po)
+	}
 	cfg := proxycache.DefaultConfig()
 	cfg.Cache = cache
 	b := tg.Backend()
 	cfg.Listen = tg.ProxyListen()
 	cfg.Backend.Addr, cfg.Backend.User, cfg.Backend.Password = b.Addr, b.User, b.Password
 	cfg.Admin = ""
+	stopRelays, err := injectLatency(&cfg, po.network, log)
+	if err != nil {
+		return nil, err
+	}
 	pctx, cancel := context.WithCancel(ctx)
+	fail := func() { cancel(); stopRelays() }
 	p, err := proxycache.New(pctx, cfg, proxycache.WithLogger(log))
 	if err != nil {
-		cancel()
+		fail()
 		return nil, fmt.Errorf("start proxy (cache %s) in front of %s: %w", cache.Mode, b.Addr, err)
 	}
 	ln, err := listenRetry(pctx, cfg.Listen)
 	if err != nil {
-		cancel()
+		fail()
 		return nil, fmt.Errorf("start proxy: listen %s: %w", cfg.Listen, err)
 	}
 	aln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		cancel()
+		fail()
 		ln.Close()
 		return nil, fmt.Errorf("start proxy admin API: %w", err)
 	}
@@ -68,6 +79,7 @@ func startProxy(ctx context.Context, cache proxycache.CacheConfig, tg target.Tar
 		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = adminSrv.Shutdown(sctx)
 		c()
+		stopRelays()
 	}
 	if err := rp.admin.Health(ctx); err != nil {
 		rp.stop()
@@ -104,5 +116,18 @@ func (rp *runningProxy) sampler() load.Sampler {
 		}
 		backend := s.BackendCommands.Total - s.BackendCommands.ByCommand["COM_QUIT"]
 		return load.Counters{Hits: s.Hits, Misses: s.Misses, ClientStatements: s.ClientStatements.Total, BackendStatements: backend}, nil
+	}
+}
+
+// waitIdle waits (at most max) until the proxy has no client connection
+// open, so that what the shop did before is over.
+func (rp *runningProxy) waitIdle(ctx context.Context, max time.Duration) {
+	deadline := time.Now().Add(max)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		s, err := rp.admin.Stats(ctx)
+		if err == nil && s.Connections.Active == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -186,6 +186,9 @@ func (r *runner) execute(ctx context.Context) error {
 	if err := checkShop(ctx, tg.BaseURL()); err != nil {
 		return &StackError{err}
 	}
+	// The check's own database connections may still be closing; the
+	// profile's quiet-period check must not mistake them for foreign traffic.
+	r.proxy.waitIdle(ctx, 5*time.Second)
 	pages, err := resolvePages(ctx, r.sc, tg)
 	if err != nil {
 		return &StackError{err}
