@@ -28,6 +28,7 @@ import (
 //	                                     samples 3, prime_app true, top_digests 10
 //	load                                 modes [baseline, cached], timeout 30s, no phases
 //	load.phases[].weights                equal weights for every page kind
+//	load.phases[].max_concurrency        16
 //	output.dir                           results
 //	network                              none (no injected latency)
 //
@@ -36,6 +37,9 @@ const (
 	DefaultProfileSamples = 3
 	DefaultTopDigests     = 10
 	DefaultLoadTimeout    = 30 * time.Second
+	// DefaultMaxConcurrency bounds a load phase's requests in flight when
+	// the phase does not say (vegeta's workers).
+	DefaultMaxConcurrency = 16
 	DefaultOutputDir      = "results"
 	DefaultDockerImage    = "prestashop/prestashop:8.1"
 	DefaultDockerMySQL    = "8.0"
@@ -132,6 +136,11 @@ func (s *Scenario) finishDefaults(d *document) {
 		if p.Samples == 0 && !d.has(at("pages", k, "samples")) {
 			p.Samples = s.Profile.Samples
 			s.Pages[k] = p
+		}
+	}
+	for i := range s.Load.Phases {
+		if !d.has(at("load", "phases", i, "max_concurrency")) {
+			s.Load.Phases[i].MaxConcurrency = DefaultMaxConcurrency
 		}
 	}
 }
