@@ -75,6 +75,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newDoctorCmd(g))
 	root.AddCommand(newReportCmd(g))
 	root.AddCommand(newCompareCmd(g))
+	root.AddCommand(newPlanCmd(g))
 	return root
 }
 

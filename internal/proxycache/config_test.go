@@ -104,7 +104,7 @@ func TestUnits(t *testing.T) {
 			t.Errorf("%q -> %d, %v; want %d", in, b, err, want)
 		}
 	}
-	if (ByteSize(256 << 20)).String() != "256MiB" || (ByteSize(1000)).String() != "1000B" {
+	if (ByteSize(256<<20)).String() != "256MiB" || (ByteSize(1000)).String() != "1000B" {
 		t.Errorf("String: %s %s", ByteSize(256<<20), ByteSize(1000))
 	}
 	var d Duration

@@ -169,18 +169,14 @@ type loadRow struct {
 }
 
 // capacitySection is section 5. It stays nil, and the section ABSENT,
-// until results carry capacity data.
-//
-// Hook: when results.Run gains `Capacity *results.Capacity` (another
-// issue adds it), build the section from run.Capacity in capacityFromRun;
-// its figures join the page through allFigures.
+// until results carry capacity data (run.Capacity, from `psbench plan
+// --write`); capacityFromRun (capacity.go) builds it, and its figures join
+// the page through allFigures.
 type capacitySection struct {
 	Note    string
 	Facts   []fact
 	Figures []*figure
 }
-
-func capacityFromRun(*results.Run) *capacitySection { return nil }
 
 type pageData struct {
 	Title, Scenario string

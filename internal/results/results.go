@@ -27,6 +27,8 @@ type Run struct {
 	Profile    *Profile    `json:"profile,omitempty"`
 	Load       *Load       `json:"load,omitempty"`
 	Thresholds []Threshold `json:"thresholds,omitempty"`
+	// Capacity is the capacity plan stored by `psbench plan --write`.
+	Capacity *Capacity `json:"capacity,omitempty"`
 	// Verdict is pass, fail (a threshold failed), incomplete or invalid.
 	Verdict string `json:"verdict"`
 }

@@ -219,7 +219,7 @@ func (r *runner) useProxy(ctx context.Context, cache proxycache.CacheConfig) err
 		r.proxy.stop()
 		r.proxy = nil
 	}
-	rp, err := startProxy(ctx, cache, r.tg, r.log)
+	rp, err := startProxy(ctx, cache, r.tg, r.log, withNetwork(r.sc.Network))
 	if err != nil {
 		return err
 	}

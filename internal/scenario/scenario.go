@@ -67,6 +67,10 @@ type Embedded struct {
 	ProductsPerCategoryPage int `yaml:"products_per_category_page" json:"products_per_category_page"`
 	// RelatedProducts shown on a product page (default 8).
 	RelatedProducts int `yaml:"related_products" json:"related_products"`
+	// RelatedShare is the share of products whose page shows related
+	// products (0 = one in three, like the PrestaShop demo; 1 = every
+	// product but the first, as on large shops with cross-selling).
+	RelatedShare float64 `yaml:"related_share" json:"related_share,omitempty"`
 	// Languages of the shop (default 1).
 	Languages int `yaml:"languages" json:"languages"`
 	// Scale multiplies per-page SQL to reproduce a large shop (module hooks

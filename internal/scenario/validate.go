@@ -122,6 +122,9 @@ func (v *validator) embedded(e *Embedded) {
 			v.bad(base.with(b.key), "%d is out of range (expected %d to %d)", n, b.min, b.max)
 		}
 	}
+	if e.RelatedShare < 0 || e.RelatedShare > 1 {
+		v.bad(base.with("related_share"), "%v is out of range (expected 0 to 1; 0 = one product in three)", e.RelatedShare)
+	}
 	if !(e.Scale > 0 && e.Scale <= maxScale) {
 		v.bad(base.with("scale"), "%v is out of range (expected more than 0, at most %d; 1 = the PrestaShop 8.1 demo)", e.Scale, maxScale)
 	}

@@ -352,8 +352,9 @@ func (c *Catalogue) buildProducts(rng *rand.Rand) {
 				nextCombo++
 			}
 		}
-		// related products (accessories): one product in three, never product 1
-		if e.RelatedProducts > 0 && id != 1 && e.Products > 1 && rng.Float64() < 1.0/3 {
+		// related products (accessories): one product in three unless
+		// related_share says otherwise, never product 1
+		if e.RelatedProducts > 0 && id != 1 && e.Products > 1 && rng.Float64() < relatedShare(e) {
 			n := min(e.RelatedProducts, e.Products-1)
 			start := rng.IntN(e.Products)
 			for k := 0; len(p.Related) < n; k++ {
@@ -430,6 +431,14 @@ func (c *Catalogue) CategoryProducts(id int) []int {
 // categoryPositions returns every product of a category (active or not)
 // in position order, for the seed.
 func (c *Catalogue) categoryPositions(id int) []int { return c.catProducts[id] }
+
+// relatedShare is the share of products with related products.
+func relatedShare(e scenario.Embedded) float64 {
+	if e.RelatedShare <= 0 || e.RelatedShare > 1 || math.IsNaN(e.RelatedShare) {
+		return 1.0 / 3
+	}
+	return e.RelatedShare
+}
 
 // RelatedShown returns the related products a product page shows: its
 // active accessories.
