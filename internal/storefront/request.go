@@ -458,40 +458,21 @@ func (r *request) product(pid int, name string, body *strings.Builder) error {
 }
 
 func (r *request) category(cid int, name string, body *strings.Builder) error {
-	g, s := r.g, r.s
-	if err := r.visit("category", cid); err != nil {
-		return err
-	}
-	if err := r.execAll(ConnMain, g.layout()); err != nil {
-		return err
-	}
-	if err := r.explain(0); err != nil {
-		return err
-	}
-	core := g.categoryCore(cid)
-	if err := r.execAll(ConnMain, core[:len(core)-1]); err != nil {
-		return err
-	}
-	list, err := r.rows(core[len(core)-1])
-	if err != nil {
-		return err
-	}
-	if err := r.execAll(ConnMain, g.listingPreload(productIDs(list))); err != nil {
-		return err
-	}
-	if err := r.execAll(ConnMain, g.hooks(s.hookStatements())); err != nil {
-		return err
-	}
-	if err := r.comments(g.commentsList(productIDs(list))); err != nil {
-		return err
-	}
-	fmt.Fprintf(body, "<h1 class=\"category\">%s</h1>\n", html.EscapeString(name))
-	return r.tiles(list, true, s.listingTileStatements(), body)
+	heading := fmt.Sprintf("<h1 class=\"category\">%s</h1>\n", html.EscapeString(name))
+	return r.listing("category", cid, r.g.categoryCore(cid), heading, body)
 }
 
 func (r *request) home(body *strings.Builder) error {
+	return r.listing("index", 0, r.g.homeCore(), "<h1>Popular products</h1>\n", body)
+}
+
+// listing renders a product-listing page (a category, the home page): the
+// visit statistics, the layout, the page's own statements whose last one
+// lists the products, then the listing's preloads, hooks, comments and one
+// tile per product.
+func (r *request) listing(page string, id int, core []string, heading string, body *strings.Builder) error {
 	g, s := r.g, r.s
-	if err := r.visit("index", 0); err != nil {
+	if err := r.visit(page, id); err != nil {
 		return err
 	}
 	if err := r.execAll(ConnMain, g.layout()); err != nil {
@@ -500,7 +481,6 @@ func (r *request) home(body *strings.Builder) error {
 	if err := r.explain(0); err != nil {
 		return err
 	}
-	core := g.homeCore()
 	if err := r.execAll(ConnMain, core[:len(core)-1]); err != nil {
 		return err
 	}
@@ -517,7 +497,7 @@ func (r *request) home(body *strings.Builder) error {
 	if err := r.comments(g.commentsList(productIDs(list))); err != nil {
 		return err
 	}
-	body.WriteString("<h1>Popular products</h1>\n")
+	body.WriteString(heading)
 	return r.tiles(list, true, s.listingTileStatements(), body)
 }
 
