@@ -57,7 +57,7 @@ func fuzzSession(p *Proxy) *session {
 	be := &okBackend{left: 64}
 	return &session{p: p, log: p.log, client: nil, cr: newPacketReader(bytes.NewReader(nil)), cw: bufio.NewWriter(io.Discard),
 		backend: be, br: newPacketReader(be), bw: bufio.NewWriter(io.Discard), status: serverStatusAutocommit,
-		tempTables: map[string]struct{}{}, txWrites: map[string]struct{}{}, stmts: map[uint32]preparedStmt{}, keyHash: newKeyHash()}
+		tempTables: map[string]struct{}{}, txWrites: map[string]struct{}{}, stmts: map[uint32]preparedStmt{}}
 }
 
 func FuzzClientCommand(f *testing.F) {

@@ -413,7 +413,6 @@ func (p *Proxy) handle(ctx context.Context, conn net.Conn) {
 		tempTables:  map[string]struct{}{},
 		txWrites:    map[string]struct{}{},
 		stmts:       map[uint32]preparedStmt{},
-		keyHash:     newKeyHash(),
 	}
 	s.br = newPacketReader(s.backend)
 	s.bw = bufio.NewWriterSize(s.backend, 16<<10)

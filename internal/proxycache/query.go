@@ -2,6 +2,7 @@ package proxycache
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"time"
@@ -188,32 +189,25 @@ func (s *session) execute(ctx context.Context, payload []byte, start time.Time) 
 
 // cacheKey hashes everything a result depends on besides the data: the
 // backend user, current database, handshake collation, session fingerprint,
-// protocol format and the exact statement text.
+// protocol format and the exact statement text. The inputs are laid out in
+// a reused buffer (user and database NUL-terminated, so no two splits of the
+// same bytes collide) and hashed in one call, without allocating.
 func (s *session) cacheKey(sql string) cachestore.Key {
-	h := s.keyHash
-	h.Reset()
-	var hdr [4 + 1 + 32]byte
-	binary.LittleEndian.PutUint32(hdr[:], s.caps&formatCaps)
-	hdr[4] = s.collation
-	copy(hdr[5:], s.fingerprint[:])
-	h.Write(hdr[:])
-	h.Write([]byte(s.backendUser))
-	h.Write([]byte{0})
-	h.Write([]byte(s.db))
-	h.Write([]byte{0})
-	h.Write([]byte(sql))
-	var k cachestore.Key
-	h.Sum(k[:0])
-	return k
+	b := binary.LittleEndian.AppendUint32(s.keyBuf[:0], s.caps&formatCaps)
+	b = append(b, s.collation)
+	b = append(b, s.fingerprint[:]...)
+	b = append(append(b, s.backendUser...), 0)
+	b = append(append(b, s.db...), 0)
+	b = append(b, sql...)
+	s.keyBuf = b
+	return sha256.Sum256(b)
 }
 
 // foldFingerprint mixes a successful SET statement's exact text into the
 // session fingerprint. Two sessions share cache entries only if they ran
 // the same SETs in the same order (on the same server defaults).
 func (s *session) foldFingerprint(sql string) {
-	h := s.keyHash
-	h.Reset()
-	h.Write(s.fingerprint[:])
-	h.Write([]byte(sql))
-	h.Sum(s.fingerprint[:0])
+	b := append(append(s.keyBuf[:0], s.fingerprint[:]...), sql...)
+	s.keyBuf = b
+	s.fingerprint = sha256.Sum256(b)
 }

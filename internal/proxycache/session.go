@@ -3,10 +3,8 @@ package proxycache
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
-	"hash"
 	"io"
 	"log/slog"
 	"net"
@@ -51,7 +49,7 @@ type session struct {
 
 	lastSeq byte // sequence number of the last packet written to the client
 	capBuf  []byte
-	keyHash hash.Hash
+	keyBuf  []byte // reused to lay out cache-key and fingerprint inputs
 	ev      stats.StatementEvent
 }
 
@@ -287,6 +285,3 @@ func (s *session) quitBackend() {
 		_ = s.bw.Flush()
 	}
 }
-
-// newKeyHash returns the hash used for cache keys.
-func newKeyHash() hash.Hash { return sha256.New() }
