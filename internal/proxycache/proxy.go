@@ -413,6 +413,8 @@ func (p *Proxy) handle(ctx context.Context, conn net.Conn) {
 		tempTables:  map[string]struct{}{},
 		txWrites:    map[string]struct{}{},
 		stmts:       map[uint32]preparedStmt{},
+
+		lastBackendDone: auth.loggedIn,
 	}
 	s.br = newPacketReader(s.backend)
 	s.bw = bufio.NewWriterSize(s.backend, 16<<10)
@@ -452,6 +454,9 @@ type sessionAuth struct {
 	acc   account
 	db    string
 	bconn *client.Conn
+	// loggedIn is when the backend login ended: the backend session is
+	// idle from then until the first command.
+	loggedIn time.Time
 }
 
 // GetCredential returns the password the client must prove.
@@ -482,7 +487,7 @@ func (a *sessionAuth) OnAuthSuccess(c *server.Conn) error {
 		}
 		return mysql.NewError(crConnHostError, fmt.Sprintf("psbench proxy: cannot connect to the backend: %v", err))
 	}
-	a.bconn = bc
+	a.bconn, a.loggedIn = bc, time.Now()
 	return nil
 }
 
@@ -531,18 +536,22 @@ func (p *Proxy) connClosed(ci stats.ConnInfo) {
 	}
 }
 
-// invalidate makes entries reading tables invalid in every tier.
-func (p *Proxy) invalidate(tables []string, all bool) {
+// invalidate makes entries reading tables invalid in every tier. It
+// returns how long the store call took and whether one was made (none with
+// the cache off or nothing to invalidate).
+func (p *Proxy) invalidate(tables []string, all bool) (time.Duration, bool) {
 	if p.store == nil || (len(tables) == 0 && !all) {
-		return
+		return 0, false
 	}
 	ctx := context.Background()
 	var err error
+	t0 := time.Now()
 	if all {
 		err = p.store.InvalidateAll(ctx)
 	} else {
 		err = p.store.Invalidate(ctx, tables)
 	}
+	took := time.Since(t0)
 	if err != nil && !errors.Is(err, cachestore.ErrUnavailable) {
 		p.log.Warn("invalidate", "tables", tables, "all", all, "err", err)
 	}
@@ -550,6 +559,7 @@ func (p *Proxy) invalidate(tables []string, all bool) {
 	if p.hooks.Invalidated != nil {
 		p.hooks.Invalidated(tables, all)
 	}
+	return took, true
 }
 
 // ttlFor is the TTL of an entry reading tables: the shortest override that

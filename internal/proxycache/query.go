@@ -34,7 +34,12 @@ func (s *session) query(ctx context.Context, payload []byte, start time.Time) er
 	}
 
 	key := s.cacheKey(sql)
+	// The lookup is timed by two monotonic-only reads, as offsets from the
+	// command's start (cheaper than two time.Now calls).
+	getFrom := time.Since(start)
 	cached, fill, err := s.p.store.Get(ctx, key, class.ReadKeys)
+	s.cost.cacheTime += time.Since(start) - getFrom
+	s.cost.cacheCalls++
 	if err != nil && !errors.Is(err, cachestore.ErrUnavailable) {
 		s.log.Warn("cache lookup failed; passing through", "err", err)
 	}
@@ -73,6 +78,9 @@ func (s *session) query(ctx context.Context, payload []byte, start time.Time) er
 	stored := false
 	if notStored == sqlclass.ReasonNone && fill.Ready {
 		ttl := s.p.ttlFor(class.Reads)
+		// Timed from the end of the response to emit's clock read (cmdCost).
+		s.cost.cacheOpen = s.lastBackendDone
+		s.cost.cacheCalls++
 		if perr := s.p.store.Put(ctx, fill, res.captured, ttl); perr != nil {
 			notStored = sqlclass.ReasonCacheUnavailable
 			if !errors.Is(perr, cachestore.ErrUnavailable) {
@@ -149,7 +157,7 @@ func (s *session) afterWrite(ctx context.Context, class *sqlclass.Classification
 			}
 			s.txWriteAll = s.txWriteAll || class.InvalidatesAll
 		}
-		s.p.invalidate(tables, class.InvalidatesAll)
+		s.invalidate(tables, class.InvalidatesAll)
 	}
 	if res.err && class.Statements <= 1 {
 		return

@@ -51,6 +51,25 @@ type session struct {
 	capBuf  []byte
 	keyBuf  []byte // reused to lay out cache-key and fingerprint inputs
 	ev      stats.StatementEvent
+
+	// lastBackendDone is when the backend connection last finished a
+	// response (the end of the login before the first command): the
+	// backend session has been idle since.
+	lastBackendDone time.Time
+	cost            cmdCost // the current command's, reset by command
+}
+
+// cmdCost is what the current client command cost besides its backend
+// round trip; emit reports it in the StatementEvent.
+type cmdCost struct {
+	cacheTime   time.Duration // time inside cache-store calls so far
+	cacheCalls  int           // cache-store calls so far
+	backendIdle time.Duration // backend idle time before the command was sent
+	// cacheOpen, when set, starts a span of cache time that emit's clock
+	// read ends: a fill, from the end of the backend response through
+	// Store.Put, which emit follows at once, so the fill costs no clock
+	// read of its own.
+	cacheOpen time.Time
 }
 
 // run serves the session's commands until the client quits, a side fails,
@@ -107,6 +126,7 @@ var errQuit = errors.New("client quit")
 // command handles one client command.
 func (s *session) command(ctx context.Context, payload []byte) error {
 	start := time.Now()
+	s.cost = cmdCost{}
 	cmd := payload[0]
 	switch cmd {
 	case mysql.COM_QUERY:
@@ -177,9 +197,14 @@ func (s *session) forward(cmd byte, payload []byte, shape responseShape, start t
 }
 
 // roundTrip writes a command to the backend and relays the response to the
-// client's buffer; emit sends the rest of it.
+// client's buffer; emit sends the rest of it. It charges the command with
+// the backend session's idle time before it and records when the response
+// ended (lastBackendDone).
 func (s *session) roundTrip(payload []byte, shape responseShape, captureLimit int, cursor bool) (relayResult, time.Duration, error) {
 	bstart := time.Now()
+	if !s.lastBackendDone.IsZero() {
+		s.cost.backendIdle += bstart.Sub(s.lastBackendDone)
+	}
 	if _, err := writePacket(s.bw, 0, payload); err != nil {
 		return relayResult{}, 0, &relayError{backend: true, err: err}
 	}
@@ -188,7 +213,9 @@ func (s *session) roundTrip(payload []byte, shape responseShape, captureLimit in
 	}
 	s.lastSeq = 0
 	res, err := s.relay(shape, captureLimit, cursor)
-	return res, time.Since(bstart), err
+	btime := time.Since(bstart)
+	s.lastBackendDone = bstart.Add(btime) // keeps the monotonic reading
+	return res, btime, err
 }
 
 // refuse answers a command the proxy does not relay with an error packet.
@@ -219,9 +246,18 @@ func (s *session) afterResponse(res relayResult) {
 		for t := range s.txWrites {
 			tables = append(tables, t)
 		}
-		s.p.invalidate(tables, s.txWriteAll)
+		s.invalidate(tables, s.txWriteAll)
 		clear(s.txWrites)
 		s.txWriteAll = false
+	}
+}
+
+// invalidate invalidates tables (or everything) in the cache on behalf of
+// the current command, which the store call's time is charged to.
+func (s *session) invalidate(tables []string, all bool) {
+	if took, called := s.p.invalidate(tables, all); called {
+		s.cost.cacheTime += took
+		s.cost.cacheCalls++
 	}
 }
 
@@ -246,6 +282,9 @@ func (s *session) resetState() {
 func (s *session) emit(cmd byte, class *sqlclass.Classification, outcome stats.Outcome, reason sqlclass.Reason,
 	stored bool, backendCmds int, btime time.Duration, start time.Time, res relayResult) error {
 	now := time.Now()
+	if !s.cost.cacheOpen.IsZero() {
+		s.cost.cacheTime += now.Sub(s.cost.cacheOpen)
+	}
 	ev := &s.ev
 	*ev = stats.StatementEvent{
 		At:              now,
@@ -257,6 +296,9 @@ func (s *session) emit(cmd byte, class *sqlclass.Classification, outcome stats.O
 		Stored:          stored,
 		BackendCommands: backendCmds,
 		BackendTime:     btime,
+		BackendIdle:     s.cost.backendIdle,
+		CacheTime:       s.cost.cacheTime,
+		CacheCalls:      s.cost.cacheCalls,
 		Latency:         now.Sub(start),
 		ResponseBytes:   res.bytes,
 		Err:             res.err,

@@ -31,6 +31,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -487,10 +488,13 @@ func (c counts) sub(o counts) counts {
 	return d
 }
 
-// hookCounter counts statement outcomes through proxycache.Hooks.
+// hookCounter counts statement outcomes through proxycache.Hooks and,
+// once a test asks for it (testProxy.recordEvents), keeps a copy of every
+// event.
 type hookCounter struct {
-	mu sync.Mutex
-	c  counts
+	mu     sync.Mutex
+	c      counts
+	events []stats.StatementEvent // nil: not recording
 }
 
 func (h *hookCounter) statement(ev *stats.StatementEvent) {
@@ -499,6 +503,9 @@ func (h *hookCounter) statement(ev *stats.StatementEvent) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.events != nil {
+		h.events = append(h.events, *ev)
+	}
 	switch ev.Outcome {
 	case stats.OutcomeHit:
 		h.c.Hits++
@@ -590,6 +597,21 @@ type testProxy struct {
 }
 
 func (tp *testProxy) counts() counts { return tp.hooks.snapshot() }
+
+// recordEvents starts (or restarts) recording the statement events the
+// hooks report, barriers excepted; events returns them.
+func (tp *testProxy) recordEvents() {
+	tp.hooks.mu.Lock()
+	tp.hooks.events = []stats.StatementEvent{}
+	tp.hooks.mu.Unlock()
+}
+
+// events returns the events recorded since recordEvents.
+func (tp *testProxy) events() []stats.StatementEvent {
+	tp.hooks.mu.Lock()
+	defer tp.hooks.mu.Unlock()
+	return slices.Clone(tp.hooks.events)
+}
 
 // proxyConfig is the configuration the tests start from: the test account
 // as the backend account, a unique Redis key prefix.

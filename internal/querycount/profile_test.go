@@ -67,10 +67,11 @@ func (f *fixture) pages(kind string, paths ...string) []Page {
 	return out
 }
 
-// want is the exact expected count of one phase of one page.
+// want is the exact expected count of one phase of one page. writes are
+// the statements that invalidate (one cache-store call each).
 type want struct {
-	client, backend, hits, misses, stores int
-	bypass                                map[string]int
+	client, backend, hits, misses, stores, writes int
+	bypass                                        map[string]int
 }
 
 func (f *fixture) checkPhase(t *testing.T, where string, ph *results.Phase, w want, samples int, counter bool) {
@@ -108,6 +109,13 @@ func (f *fixture) checkPhase(t *testing.T, where string, ph *results.Phase, w wa
 	}
 	if ph.BackendTimeNs <= 0 {
 		t.Errorf("%s: backend time %d", where, ph.BackendTimeNs)
+	}
+	// One store call per lookup (hit or miss), fill and invalidation.
+	if calls := w.hits + w.misses + w.stores + w.writes; ph.CacheCalls != calls || ph.CacheTimeNs <= 0 {
+		t.Errorf("%s: %d cache calls in %dns, want %d calls in > 0ns", where, ph.CacheCalls, ph.CacheTimeNs, calls)
+	}
+	if ph.BackendIdleCount != w.backend || ph.BackendIdleNs <= 0 {
+		t.Errorf("%s: backend idle %dns over %d commands, want > 0ns over %d", where, ph.BackendIdleNs, ph.BackendIdleCount, w.backend)
 	}
 	if len(ph.TopDigests) == 0 || ph.TopDigests[0].Count < ph.TopDigests[len(ph.TopDigests)-1].Count {
 		t.Errorf("%s: top digests not sorted by count: %+v", where, ph.TopDigests)
@@ -193,15 +201,15 @@ func TestProfileExactCounts(t *testing.T) {
 
 	ns := map[string]int{"not_select": 3, "sql_no_cache": 1, "blacklisted": 1}
 	product := map[string]want{
-		results.PhaseCold:      {client: 14, backend: 11, hits: 3, misses: 6, stores: 6, bypass: ns},
-		results.PhaseWarm:      {client: 14, backend: 5, hits: 9, bypass: ns},
-		results.PhaseWarmOther: {client: 14, backend: 8, hits: 6, misses: 3, stores: 3, bypass: ns},
+		results.PhaseCold:      {client: 14, backend: 11, hits: 3, misses: 6, stores: 6, writes: 1, bypass: ns},
+		results.PhaseWarm:      {client: 14, backend: 5, hits: 9, writes: 1, bypass: ns},
+		results.PhaseWarmOther: {client: 14, backend: 8, hits: 6, misses: 3, stores: 3, writes: 1, bypass: ns},
 	}
 	cb := map[string]int{"not_select": 3, "blacklisted": 1}
 	category := map[string]want{
-		results.PhaseCold:      {client: 12, backend: 10, hits: 2, misses: 6, stores: 6, bypass: cb},
-		results.PhaseWarm:      {client: 12, backend: 4, hits: 8, bypass: cb},
-		results.PhaseWarmOther: {client: 12, backend: 6, hits: 6, misses: 2, stores: 2, bypass: cb},
+		results.PhaseCold:      {client: 12, backend: 10, hits: 2, misses: 6, stores: 6, writes: 1, bypass: cb},
+		results.PhaseWarm:      {client: 12, backend: 4, hits: 8, writes: 1, bypass: cb},
+		results.PhaseWarmOther: {client: 12, backend: 6, hits: 6, misses: 2, stores: 2, writes: 1, bypass: cb},
 	}
 	sb := map[string]int{"not_select": 2, "nondeterministic": 1}
 	slow := map[string]want{
@@ -559,6 +567,17 @@ func TestProfileCacheOff(t *testing.T) {
 	k := findKind(t, prof, "product")
 	if k.Cold.Median != 14 || k.Warm.Median != 14 || k.Reduction != 0 || k.WarmOther == nil || k.WarmOther.Median != 14 {
 		t.Errorf("cache off kind %+v", k)
+	}
+	for _, pg := range prof.Pages {
+		for _, ph := range []*results.Phase{pg.Cold, pg.Warm, pg.WarmOther} {
+			if ph == nil {
+				continue
+			}
+			if ph.CacheCalls != 0 || ph.CacheTimeNs != 0 || ph.BackendIdleCount != 14 || ph.BackendIdleNs <= 0 {
+				t.Errorf("cache off, %s: %d cache calls in %dns, backend idle %dns over %d commands; want 0, 0, > 0 over 14",
+					pg.URL, ph.CacheCalls, ph.CacheTimeNs, ph.BackendIdleNs, ph.BackendIdleCount)
+			}
+		}
 	}
 	var buf bytes.Buffer
 	_ = WriteTable(&buf, prof)

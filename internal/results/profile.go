@@ -62,8 +62,20 @@ type Phase struct {
 	Tables          map[string]Table `json:"tables"`
 	TopDigests      []Digest         `json:"top_digests"`
 	BackendTimeNs   int64            `json:"backend_time_ns"`
-	Connections     int              `json:"connections"`
-	HTTP            HTTP             `json:"http"`
+	// CacheTimeNs is the time the proxy spent inside cache-store calls for
+	// the page (lookups, fills and the invalidations its writes caused);
+	// CacheCalls counts those calls. Both 0 with the cache off.
+	CacheTimeNs int64 `json:"cache_time_ns,omitempty"`
+	CacheCalls  int   `json:"cache_calls,omitempty"`
+	// BackendIdleNs sums, over the page's client commands that were sent
+	// to the backend, how long their backend session had been idle before
+	// each was sent (since the previous response on that connection, or
+	// since its login); BackendIdleCount is the number of those commands,
+	// so BackendIdleNs/BackendIdleCount is the mean idle gap.
+	BackendIdleNs    int64 `json:"backend_idle_ns,omitempty"`
+	BackendIdleCount int   `json:"backend_idle_count,omitempty"`
+	Connections      int   `json:"connections"`
+	HTTP             HTTP  `json:"http"`
 	// Samples are the backend statement counts of every sample, in order;
 	// ClientSamples the client statement counts.
 	Samples       []int `json:"samples"`

@@ -68,6 +68,10 @@ type CaptureSnapshot struct {
 	ClientStatements ClientStatementCounts `json:"client_statements"`
 	BackendCommands  BackendCommandCounts  `json:"backend_commands"`
 	BackendTimeNs    int64                 `json:"backend_time_ns"`
+	BackendIdleNs    int64                 `json:"backend_idle_ns"`
+	BackendIdleCount uint64                `json:"backend_idle_count"`
+	CacheTimeNs      int64                 `json:"cache_time_ns"`
+	CacheCalls       uint64                `json:"cache_calls"`
 
 	Hits      uint64            `json:"hits"`
 	Misses    uint64            `json:"misses"`
@@ -135,6 +139,10 @@ type capture struct {
 	byKind        map[sqlclass.Kind]uint64
 	backendByCmd  commandCounts
 	backendTimeNs int64
+	backendIdleNs int64
+	backendIdles  uint64 // events with backend commands
+	cacheTimeNs   int64
+	cacheCalls    uint64
 	outcomes      [numOutcomes]uint64
 	stores        uint64
 	bypass        map[sqlclass.Reason]uint64
@@ -278,6 +286,18 @@ func (c *capture) statement(ev *StatementEvent, out Outcome, d *digestEntry, tab
 	if ev.BackendTime > 0 {
 		c.backendTimeNs += int64(ev.BackendTime)
 	}
+	if backend > 0 {
+		if ev.BackendIdle > 0 {
+			c.backendIdleNs += int64(ev.BackendIdle)
+		}
+		c.backendIdles++
+	}
+	if ev.CacheCalls > 0 {
+		c.cacheCalls += uint64(ev.CacheCalls)
+	}
+	if ev.CacheTime > 0 {
+		c.cacheTimeNs += int64(ev.CacheTime)
+	}
 	c.outcomes[out]++
 	switch out {
 	case OutcomeBypass:
@@ -385,24 +405,28 @@ func (c *capture) snapshot(now time.Time) CaptureSnapshot {
 // snapshotLocked returns the window's counts. The caller holds c.mu.
 func (c *capture) snapshotLocked(now time.Time) CaptureSnapshot {
 	cs := CaptureSnapshot{
-		ID:            c.id,
-		Label:         c.label,
-		ConnIDs:       slices.Clone(c.connIDs),
-		Active:        !c.stopped,
-		StartedAt:     c.startedAt,
-		BackendTimeNs: c.backendTimeNs,
-		Hits:          c.outcomes[OutcomeHit],
-		Misses:        c.outcomes[OutcomeMiss],
-		Stores:        c.stores,
-		Local:         c.outcomes[OutcomeLocal],
-		Bypass:        reasonCounts(c.bypass),
-		NotStored:     reasonCounts(c.notStored),
-		Errors:        ErrorCounts{Total: c.errTotal, ByCode: maps.Clone(c.errByCode)},
-		Tables:        make(map[string]TableCounts, len(c.tables)),
-		Digests:       make([]DigestCounts, 0, len(c.digests)),
-		Invalidations: make(map[string]uint64, len(c.invalidations)),
-		InvalidateAll: c.invalidateAll,
-		Flushes:       c.flushes,
+		ID:               c.id,
+		Label:            c.label,
+		ConnIDs:          slices.Clone(c.connIDs),
+		Active:           !c.stopped,
+		StartedAt:        c.startedAt,
+		BackendTimeNs:    c.backendTimeNs,
+		BackendIdleNs:    c.backendIdleNs,
+		BackendIdleCount: c.backendIdles,
+		CacheTimeNs:      c.cacheTimeNs,
+		CacheCalls:       c.cacheCalls,
+		Hits:             c.outcomes[OutcomeHit],
+		Misses:           c.outcomes[OutcomeMiss],
+		Stores:           c.stores,
+		Local:            c.outcomes[OutcomeLocal],
+		Bypass:           reasonCounts(c.bypass),
+		NotStored:        reasonCounts(c.notStored),
+		Errors:           ErrorCounts{Total: c.errTotal, ByCode: maps.Clone(c.errByCode)},
+		Tables:           make(map[string]TableCounts, len(c.tables)),
+		Digests:          make([]DigestCounts, 0, len(c.digests)),
+		Invalidations:    make(map[string]uint64, len(c.invalidations)),
+		InvalidateAll:    c.invalidateAll,
+		Flushes:          c.flushes,
 		Connections: CaptureConnections{
 			OpenedInWindow: c.opened,
 			ClosedInWindow: c.closed,

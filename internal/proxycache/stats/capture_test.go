@@ -343,9 +343,10 @@ func TestCaptureSnapshotJSONShape(t *testing.T) {
 		}
 		return slices.Sorted(maps.Keys(m))
 	}
-	wantActive := []string{"active", "backend_commands", "backend_time_ns", "bypass", "client_statements", "connections",
-		"digests", "duration", "errors", "flushes", "foreign_statements", "hits", "id", "invalidate_all", "invalidations",
-		"label", "local", "misses", "not_stored", "started_at", "stores", "tables"}
+	wantActive := []string{"active", "backend_commands", "backend_idle_count", "backend_idle_ns", "backend_time_ns", "bypass",
+		"cache_calls", "cache_time_ns", "client_statements", "connections", "digests", "duration", "errors", "flushes",
+		"foreign_statements", "hits", "id", "invalidate_all", "invalidations", "label", "local", "misses", "not_stored",
+		"started_at", "stores", "tables"}
 	if got := keys(read); !slices.Equal(got, wantActive) {
 		t.Errorf("open capture keys = %v, want %v", got, wantActive)
 	}

@@ -67,6 +67,33 @@ type StatementEvent struct {
 	// client's command until its response was written.
 	BackendTime time.Duration
 	Latency     time.Duration
+	// BackendIdle is, when the command was sent to the backend
+	// (BackendCommands > 0), how long that backend session had been idle
+	// before it: from the end of the last response relayed on the backend
+	// connection (or, for its first command, from the end of the backend
+	// login) until this command was written to it. It includes everything
+	// the session did meanwhile (waiting for the client, serving hits,
+	// classifying and looking this statement up in the cache); it excludes
+	// BackendTime. 0 when nothing was sent to the backend (hits, refused
+	// commands).
+	BackendIdle time.Duration
+	// CacheTime is the wall time this command spent inside cache-store
+	// calls: the lookup of a cacheable COM_QUERY read (Store.Get), the fill
+	// of its miss (Store.Put, timed from the end of the backend response, a
+	// few instructions earlier), and the invalidations the command caused
+	// (Store.Invalidate or InvalidateAll after a write, and again when the
+	// command ended a transaction that wrote). It excludes classification,
+	// key hashing, relaying, statistics and hooks. 0 when no store call was
+	// made: cache off, or a command passed through that neither reads
+	// through the cache nor invalidates.
+	CacheTime time.Duration
+	// CacheCalls counts the store calls CacheTime covers: one per lookup,
+	// one per fill attempted (whether or not the store accepted it) and one
+	// per invalidation, whatever the number of tiers a call consults. A hit
+	// is 1, a stored miss 2, a miss not stored 1, an autocommitted write 1,
+	// a COMMIT of a transaction that wrote 1, a pass-through that writes
+	// nothing 0.
+	CacheCalls int
 	// ResponseBytes is the size of the response written to the client.
 	ResponseBytes int
 	// Err is true when the response was a MySQL error packet.

@@ -26,6 +26,9 @@ type metricsCollector struct {
 	statements     *prometheus.Desc
 	backendCmds    *prometheus.Desc
 	backendSeconds *prometheus.Desc
+	backendIdle    *prometheus.Desc
+	cacheSeconds   *prometheus.Desc
+	cacheCalls     *prometheus.Desc
 	outcomes       *prometheus.Desc
 	stores         *prometheus.Desc
 	bypass         *prometheus.Desc
@@ -59,6 +62,9 @@ func newMetricsCollector(s *Stats) *metricsCollector {
 		statements:     d("statements_total", "Client statements (commands carrying SQL text), by statement kind.", "kind"),
 		backendCmds:    d("backend_commands_total", "Commands sent to the backend, by MySQL command (includes one COM_QUIT per closed client connection).", "command"),
 		backendSeconds: d("backend_seconds_total", "Time spent waiting for backend responses."),
+		backendIdle:    d("backend_idle_seconds_total", "Time backend sessions were idle before the commands sent to them."),
+		cacheSeconds:   d("cache_seconds_total", "Time spent inside cache-store calls (lookups, fills and invalidations)."),
+		cacheCalls:     d("cache_calls_total", "Cache-store calls (lookups, fills and invalidations)."),
 		outcomes:       d("statement_outcomes_total", "Client commands by what the proxy did with them.", "outcome"),
 		stores:         d("cache_stores_total", "Cache misses whose result was stored."),
 		bypass:         d("cache_bypass_total", "Client commands passed through without consulting the cache, by reason.", "reason"),
@@ -80,7 +86,7 @@ func newMetricsCollector(s *Stats) *metricsCollector {
 func (m *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		m.connsActive, m.connsOpened, m.connsClosed, m.clientCommands, m.statements,
-		m.backendCmds, m.backendSeconds, m.outcomes, m.stores, m.bypass, m.notStored,
+		m.backendCmds, m.backendSeconds, m.backendIdle, m.cacheSeconds, m.cacheCalls, m.outcomes, m.stores, m.bypass, m.notStored,
 		m.flushes, m.errors, m.invalidations, m.invalidateAll, m.tableReads,
 		m.tableBackend, m.latency, m.digestsTracked, m.tablesTracked, m.capturesOpen,
 	} {
@@ -111,6 +117,9 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	s.kinds.each(func(k sqlclass.Kind, v *atomic.Uint64) { counter(m.statements, v.Load(), string(k)) })
 	ch <- prometheus.MustNewConstMetric(m.backendSeconds, prometheus.CounterValue, float64(s.backendTimeNs.Load())/1e9)
+	ch <- prometheus.MustNewConstMetric(m.backendIdle, prometheus.CounterValue, float64(s.backendIdleNs.Load())/1e9)
+	ch <- prometheus.MustNewConstMetric(m.cacheSeconds, prometheus.CounterValue, float64(s.cacheTimeNs.Load())/1e9)
+	counter(m.cacheCalls, s.cacheCalls.Load())
 	for o := range numOutcomes {
 		counter(m.outcomes, s.outcomes[o].Load(), Outcome(o).String())
 	}

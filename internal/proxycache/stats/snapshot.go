@@ -29,6 +29,17 @@ type Snapshot struct {
 	BackendCommands BackendCommandCounts `json:"backend_commands"`
 	// BackendTimeNs is the sum of StatementEvent.BackendTime.
 	BackendTimeNs int64 `json:"backend_time_ns"`
+	// BackendIdleNs is the sum of StatementEvent.BackendIdle over the
+	// client commands sent to the backend (BackendCommands > 0);
+	// BackendIdleCount counts those commands, so the mean idle gap of a
+	// backend session before a command is BackendIdleNs/BackendIdleCount.
+	BackendIdleNs    int64  `json:"backend_idle_ns"`
+	BackendIdleCount uint64 `json:"backend_idle_count"`
+	// CacheTimeNs is the sum of StatementEvent.CacheTime (time inside
+	// cache-store lookups, fills and invalidations), CacheCalls the sum of
+	// StatementEvent.CacheCalls.
+	CacheTimeNs int64  `json:"cache_time_ns"`
+	CacheCalls  uint64 `json:"cache_calls"`
 
 	// Hits, Misses and Local count statements by outcome; Stores counts
 	// misses whose result was stored, NotStored the others by reason,
@@ -133,18 +144,22 @@ func (s *Stats) Snapshot() Snapshot {
 			Opened: s.connsOpened.Load(),
 			Closed: s.connsClosed.Load(),
 		},
-		BackendTimeNs: s.backendTimeNs.Load(),
-		Hits:          s.outcomes[OutcomeHit].Load(),
-		Misses:        s.outcomes[OutcomeMiss].Load(),
-		Stores:        s.stores.Load(),
-		Local:         s.outcomes[OutcomeLocal].Load(),
-		Bypass:        s.bypass.snapshot(reasonLabel),
-		NotStored:     s.notStored.snapshot(reasonLabel),
-		Flushes:       s.flushes.Load(),
-		Errors:        ErrorCounts{Total: s.errTotal.Load(), ByCode: make(map[uint16]uint64)},
-		Invalidations: make(map[string]uint64),
-		InvalidateAll: s.invalidateAll.Load(),
-		Tables:        make(map[string]TableCounts),
+		BackendTimeNs:    s.backendTimeNs.Load(),
+		BackendIdleNs:    s.backendIdleNs.Load(),
+		BackendIdleCount: s.backendIdleCount.Load(),
+		CacheTimeNs:      s.cacheTimeNs.Load(),
+		CacheCalls:       s.cacheCalls.Load(),
+		Hits:             s.outcomes[OutcomeHit].Load(),
+		Misses:           s.outcomes[OutcomeMiss].Load(),
+		Stores:           s.stores.Load(),
+		Local:            s.outcomes[OutcomeLocal].Load(),
+		Bypass:           s.bypass.snapshot(reasonLabel),
+		NotStored:        s.notStored.snapshot(reasonLabel),
+		Flushes:          s.flushes.Load(),
+		Errors:           ErrorCounts{Total: s.errTotal.Load(), ByCode: make(map[uint16]uint64)},
+		Invalidations:    make(map[string]uint64),
+		InvalidateAll:    s.invalidateAll.Load(),
+		Tables:           make(map[string]TableCounts),
 		Latency: LatencyByOutcome{
 			Hit:    s.latency[OutcomeHit].load().summary(),
 			Miss:   s.latency[OutcomeMiss].load().summary(),

@@ -110,6 +110,12 @@ type Stats struct {
 	kinds         counterMap[sqlclass.Kind]
 	backendCmds   [256]atomic.Uint64
 	backendTimeNs atomic.Int64
+	// backendIdleNs sums BackendIdle over events with backend commands,
+	// backendIdleCount counts those events.
+	backendIdleNs    atomic.Int64
+	backendIdleCount atomic.Uint64
+	cacheTimeNs      atomic.Int64
+	cacheCalls       atomic.Uint64
 
 	outcomes  [numOutcomes]atomic.Uint64
 	stores    atomic.Uint64
@@ -212,6 +218,18 @@ func (s *Stats) Statement(ev *StatementEvent) {
 	}
 	if ev.BackendTime > 0 {
 		s.backendTimeNs.Add(int64(ev.BackendTime))
+	}
+	if ev.BackendCommands > 0 {
+		if ev.BackendIdle > 0 {
+			s.backendIdleNs.Add(int64(ev.BackendIdle))
+		}
+		s.backendIdleCount.Add(1)
+	}
+	if ev.CacheCalls > 0 {
+		s.cacheCalls.Add(uint64(ev.CacheCalls))
+	}
+	if ev.CacheTime > 0 {
+		s.cacheTimeNs.Add(int64(ev.CacheTime))
 	}
 	s.outcomes[out].Add(1)
 	switch out {

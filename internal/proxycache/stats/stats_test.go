@@ -133,9 +133,10 @@ func TestSnapshotJSONShape(t *testing.T) {
 	if err := json.Unmarshal(raw, &top); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"backend_commands", "backend_time_ns", "bypass", "captures", "client_statements", "connections",
-		"digests", "errors", "flushes", "hits", "invalidate_all", "invalidations", "latency", "limits", "local",
-		"misses", "not_stored", "started_at", "stores", "tables", "taken_at", "uptime_seconds"}
+	want := []string{"backend_commands", "backend_idle_count", "backend_idle_ns", "backend_time_ns", "bypass", "cache_calls",
+		"cache_time_ns", "captures", "client_statements", "connections", "digests", "errors", "flushes", "hits",
+		"invalidate_all", "invalidations", "latency", "limits", "local", "misses", "not_stored", "started_at", "stores",
+		"tables", "taken_at", "uptime_seconds"}
 	if got := slices.Sorted(maps.Keys(top)); !slices.Equal(got, want) {
 		t.Errorf("snapshot keys = %v, want %v", got, want)
 	}
