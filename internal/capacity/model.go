@@ -17,39 +17,105 @@ const (
 	RedisServiceTime = 25 * time.Microsecond
 )
 
-// Calibration is the per-statement MySQL time measured in a profile.
+// Calibration is what one run measured per round trip: MySQL's time per
+// statement, the cache's time per store call, and the servers' idle cost.
 type Calibration struct {
-	// TDB is t_db: backend time per backend statement, the run's injected
-	// RTT removed (never below zero).
+	// TDB is t_db: backend time per backend statement with the run's
+	// injected RTT and the idle cost that RTT caused removed (never below
+	// zero): the statement's time as MySQL serves it with the shop's own
+	// gaps between statements (DBGap), not a network's.
 	TDB time.Duration
 	// MeasuredRTT is the database RTT the run injected (0: loopback).
 	MeasuredRTT time.Duration
-	// Statements and BackendTimeNs are the sums it was computed from.
+	// Statements and BackendTimeNs are the sums t_db was computed from.
 	Statements    int
 	BackendTimeNs int64
+	// DBGap is the mean time a backend session sat idle between commands
+	// in the profile (proxy side, without any injected RTT): the idle every
+	// MySQL round trip already had when t_db was measured.
+	DBGap time.Duration
+	// DBIdleMeasured is true when the run probed MySQL's idle cost.
+	DBIdleMeasured bool
+
+	// CacheMode is the run's cache mode; TCache the time per cache-store
+	// call (lookup, fill, invalidation) with the injected cache RTT and its
+	// idle cost removed, measured when the mode is local or redis (zero
+	// otherwise, or for results without cache timing).
+	CacheMode        string
+	TCache           time.Duration
+	CacheCalls       int
+	CacheTimeNs      int64
+	MeasuredCacheRTT time.Duration
+	// CacheGap is the mean time the cache sat idle between the proxy's
+	// calls: the page's duration less its cache time, per call.
+	CacheGap time.Duration
+	// CacheIdleMeasured is true when the run probed Redis's idle cost.
+	CacheIdleMeasured bool
+
+	wake wake
 }
 
-// Calibrate computes t_db from every measured phase of the profile's pages
-// (the profile is app-warm when primed; the package documentation says
-// why the SQL-warm phase alone is not used).
-func Calibrate(p *results.Profile, measuredRTT time.Duration) (Calibration, error) {
-	c := Calibration{MeasuredRTT: measuredRTT}
-	if p == nil {
+// Calibrate computes the per-round-trip times of a run from every measured
+// phase of its profile's pages (the profile is app-warm when primed; the
+// package documentation says why the SQL-warm phase alone is not used),
+// its injected network and its idle probes.
+func Calibrate(run *results.Run) (Calibration, error) {
+	var c Calibration
+	if run == nil || run.Profile == nil {
 		return c, errors.New("no profile: t_db cannot be calibrated")
 	}
-	for _, pg := range p.Pages {
+	dbRTT, cacheRTT, err := NetworkOf(run)
+	if err != nil {
+		return c, err
+	}
+	c.MeasuredRTT, c.MeasuredCacheRTT, c.CacheMode = dbRTT, cacheRTT, run.Cache.Mode
+	w := wake{db: idleCurveOf(run.IdleCost, results.IdleServerMySQL), cache: idleCurveOf(run.IdleCost, results.IdleServerRedis)}
+	c.DBIdleMeasured, c.CacheIdleMeasured = w.db.measured(), w.cache.measured()
+	var idleNs, pageNs int64
+	var idleN int
+	for _, pg := range run.Profile.Pages {
 		for _, ph := range phases(pg) {
 			c.Statements += ph.BackendStatements
 			c.BackendTimeNs += ph.BackendTimeNs
+			idleNs += ph.BackendIdleNs
+			idleN += ph.BackendIdleCount
+			c.CacheTimeNs += ph.CacheTimeNs
+			c.CacheCalls += ph.CacheCalls
+			pageNs += ph.HTTP.TotalNs
 		}
 	}
 	if c.Statements == 0 || c.BackendTimeNs <= 0 {
 		return c, errors.New("the profile has no backend statement with a backend time: t_db cannot be calibrated")
 	}
-	per := time.Duration(c.BackendTimeNs / int64(c.Statements))
-	c.TDB = max(per-measuredRTT, 0)
+	if idleN > 0 {
+		w.dbGap = float64(idleNs / int64(idleN))
+	}
+	if c.CacheCalls > 0 && c.CacheTimeNs > 0 {
+		w.cacheGap = float64(max(pageNs-c.CacheTimeNs, 0) / int64(c.CacheCalls))
+		w.callsPerStmt = float64(c.CacheCalls) / float64(c.Statements)
+		w.stmtsPerCall = float64(c.Statements) / float64(c.CacheCalls)
+	}
+	remote := remoteCache(c.CacheMode)
+	w = w.baseGaps(float64(dbRTT), float64(cacheRTT), remote)
+	c.wake, c.DBGap, c.CacheGap = w, time.Duration(w.dbGap), time.Duration(w.cacheGap)
+	xDB, xC := w.added(float64(dbRTT), float64(cacheRTT), remote)
+	c.TDB = time.Duration(max(float64(c.BackendTimeNs)/float64(c.Statements)-xDB, 0))
+	if c.CacheCalls > 0 && c.CacheTimeNs > 0 {
+		per := float64(c.CacheTimeNs) / float64(c.CacheCalls)
+		switch c.CacheMode {
+		case "local":
+			c.TCache = time.Duration(per)
+		case "redis":
+			c.TCache = time.Duration(max(per-xC, 0))
+		}
+	}
 	return c, nil
 }
+
+// remoteCache reports whether a cache mode's calls cross a network hop
+// (local+redis: only misses of the local tier do; the model treats its
+// calls as local).
+func remoteCache(mode string) bool { return mode == "redis" }
 
 func phases(pg results.PageProfile) []*results.Phase {
 	var out []*results.Phase
@@ -61,30 +127,55 @@ func phases(pg results.PageProfile) []*results.Phase {
 	return out
 }
 
-// MeasuredSQLTime is the mean backend time and backend statements per
-// captured page (every page and phase of the profile).
-func MeasuredSQLTime(p *results.Profile) (perPageNs, statementsPerPage float64, err error) {
+// PageSQLTime is the mean SQL time per captured page of a profile (every
+// page and phase): backend time plus cache-store time, with the counts
+// that produced it.
+type PageSQLTime struct {
+	Ns, BackendNs, CacheNs float64
+	Statements, CacheCalls float64
+}
+
+// MeasuredSQLTime is the profile's mean SQL time per captured page.
+func MeasuredSQLTime(p *results.Profile) (PageSQLTime, error) {
+	var m PageSQLTime
 	n := 0
-	var ns, st float64
 	if p != nil {
 		for _, pg := range p.Pages {
 			for _, ph := range phases(pg) {
 				n++
-				ns += float64(ph.BackendTimeNs)
-				st += float64(ph.BackendStatements)
+				m.BackendNs += float64(ph.BackendTimeNs)
+				m.CacheNs += float64(ph.CacheTimeNs)
+				m.Statements += float64(ph.BackendStatements)
+				m.CacheCalls += float64(ph.CacheCalls)
 			}
 		}
 	}
 	if n == 0 {
-		return 0, 0, errors.New("the profile has no measured page")
+		return m, errors.New("the profile has no measured page")
 	}
-	return ns / float64(n), st / float64(n), nil
+	f := 1 / float64(n)
+	m.BackendNs, m.CacheNs, m.Statements, m.CacheCalls = m.BackendNs*f, m.CacheNs*f, m.Statements*f, m.CacheCalls*f
+	m.Ns = m.BackendNs + m.CacheNs
+	return m, nil
+}
+
+// Added is how much longer a MySQL statement (xDB) and a cache call (xC)
+// take at database RTT dbRTT and cache RTT cacheRTT than at RTT 0, in
+// nanoseconds: the RTTs and the servers' coupled idle costs.
+func (c Calibration) Added(dbRTT, cacheRTT time.Duration) (xDB, xC float64) {
+	return c.wake.added(float64(dbRTT), float64(cacheRTT), remoteCache(c.CacheMode))
 }
 
 // PredictSQLTime is the model's SQL time per captured page at database RTT
-// rtt: statements per page × (t_db + rtt), with the calibration's counts.
-func PredictSQLTime(statementsPerPage float64, c Calibration, rtt time.Duration) float64 {
-	return statementsPerPage * float64(c.TDB+rtt)
+// dbRTT and cache RTT cacheRTT, from a page's backend statements and cache
+// calls: statements × (t_db + xDB) + calls × (t_cache + xC).
+func PredictSQLTime(statements, cacheCalls float64, c Calibration, dbRTT, cacheRTT time.Duration) float64 {
+	xDB, xC := c.Added(dbRTT, cacheRTT)
+	ns := statements * (float64(c.TDB) + xDB)
+	if c.TCache > 0 {
+		ns += cacheCalls * (float64(c.TCache) + xC)
+	}
+	return ns
 }
 
 // NetworkOf reads the injected latency a run was measured with from its
@@ -179,28 +270,57 @@ func (m kindModel) hits(lambda float64, ttl time.Duration) float64 {
 	return m.hCold + (m.hWO-m.hCold)*pKind + (m.hWarm-m.hWO)*pPage
 }
 
-// times are the per-statement times of the model in nanoseconds.
+// times are the model's per-call times in nanoseconds: db is t_db, hit a
+// local hit, redis a Redis call's service time; rDB the planned database
+// RTT, and wake what the RTTs add to each call.
 type times struct {
-	db, rttDB, hit, redis float64
+	db, hit, redis float64
+	rDB            float64
+	wake           wake
 }
 
-func (t times) noCache(m kindModel) float64 { return m.c * (t.db + t.rttDB) }
+// stmt is a MySQL statement's time without a remote cache.
+func (t times) stmt() float64 {
+	xDB, _ := t.wake.added(t.rDB, 0, false)
+	return t.db + xDB
+}
+
+func (t times) noCache(m kindModel) float64 { return m.c * t.stmt() }
 
 func (t times) local(m kindModel, h float64) float64 {
-	return m.k*t.hit + (m.c-h)*(t.db+t.rttDB)
+	return m.k*t.hit + (m.c-h)*t.stmt()
 }
 
+// shared is the SQL time per page with a shared cache at RTT r and h hits:
+// a lookup per hit, a lookup and a fill per miss, MySQL for the rest.
 func (t times) shared(m kindModel, h float64, r float64) float64 {
 	miss := max(m.k-h, 0)
-	return h*(r+t.redis) + (m.c-h)*(t.db+t.rttDB) + 2*miss*(r+t.redis)
+	xDB, xC := t.wake.added(t.rDB, r, true)
+	return (h+2*miss)*(t.redis+xC) + (m.c-h)*(t.db+xDB)
 }
 
-// breakEven is r* for hits h and misses miss (per page or summed); ok is
-// false when a shared cache never pays.
-func (t times) breakEven(h, miss float64) (float64, bool) {
-	if h <= 0 {
+// breakEven is the cache RTT r* at which a shared cache with h hits and
+// miss misses out of m.k lookups costs as much as no cache; ok is false
+// when it never pays. The shared cache's time grows with r (each call's
+// RTT and idle cost), so r* is found by bisection.
+func (t times) breakEven(m kindModel, h float64) (float64, bool) {
+	over := func(r float64) float64 { return t.shared(m, h, r) - t.noCache(m) }
+	if h <= 0 || over(0) >= 0 {
 		return 0, false
 	}
-	r := h*(t.db+t.rttDB)/(h+2*miss) - t.redis
-	return r, r > 0
+	lo, hi := 0.0, 1e3 // ns
+	for over(hi) < 0 {
+		if lo, hi = hi, hi*2; hi > 1e11 { // 100 s: it never stops paying
+			return 0, false
+		}
+	}
+	for range 60 {
+		mid := (lo + hi) / 2
+		if over(mid) < 0 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2, true
 }

@@ -124,20 +124,18 @@ func Plan(run *results.Run, o Options) (*results.Capacity, error) {
 			o.TTL = 10 * time.Minute
 		}
 	}
-	measuredDB, _, err := NetworkOf(run)
+	calib, err := Calibrate(run)
 	if err != nil {
 		return nil, err
 	}
-	calib, err := Calibrate(p, measuredDB)
-	if err != nil {
-		return nil, err
-	}
-	dbRTT := measuredDB
+	dbRTT := calib.MeasuredRTT
 	if o.DBRTT != nil {
 		dbRTT = *o.DBRTT
 	}
-	tm := times{db: float64(calib.TDB), rttDB: float64(dbRTT), hit: float64(LocalHitTime), redis: float64(RedisServiceTime)}
-	capy.DBStatementNs, capy.DBRTTNs, capy.LocalHitNs, capy.RedisNs = tm.db, tm.rttDB, tm.hit, tm.redis
+	tm, notes := modelTimes(calib, dbRTT)
+	capy.DBStatementNs, capy.DBRTTNs, capy.LocalHitNs, capy.RedisNs = tm.db, float64(dbRTT), tm.hit, tm.redis
+	capy.DBIdleNs = tm.stmt() - tm.db - float64(dbRTT)
+	capy.DBGapNs, capy.CacheGapNs = int64(tm.wake.dbGap), int64(tm.wake.cacheGap)
 
 	kinds := kindsOf(p)
 	if len(kinds) == 0 {
@@ -199,7 +197,7 @@ func Plan(run *results.Run, o Options) (*results.Capacity, error) {
 	capy.Inputs = in
 
 	// per kind at the target
-	var wNo, wLocal, wShared, wHitsShared, wMissShared float64
+	var wNo, wLocal, wShared, wHitsShared, wCacheable float64
 	for _, m := range kinds {
 		lambda := rps * m.share
 		hl := m.hits(lambda/float64(in.Nodes), o.TTL)
@@ -209,7 +207,7 @@ func Plan(run *results.Run, o Options) (*results.Capacity, error) {
 			HitsWarm: m.hWarm, HitsWarmOther: m.hWO, HitsLocal: hl, HitsShared: hs,
 			HitRatioLocal: ratio(hl, m.k), HitRatioShared: ratio(hs, m.k),
 			NoCacheNs: tm.noCache(m), LocalNs: tm.local(m, hl)}
-		if r, ok := tm.breakEven(hs, max(m.k-hs, 0)); ok {
+		if r, ok := tm.breakEven(m, hs); ok {
 			ck.BreakEvenRTTNs = &r
 		}
 		capy.Kinds = append(capy.Kinds, ck)
@@ -217,7 +215,7 @@ func Plan(run *results.Run, o Options) (*results.Capacity, error) {
 		wLocal += m.share * (m.c - hl)
 		wShared += m.share * (m.c - hs)
 		wHitsShared += m.share * hs
-		wMissShared += m.share * max(m.k-hs, 0)
+		wCacheable += m.share * m.k
 	}
 	measuredPer := map[string]*float64{}
 	for _, ph := range phases {
@@ -258,11 +256,13 @@ func Plan(run *results.Run, o Options) (*results.Capacity, error) {
 	for _, r := range rtts {
 		var ns float64
 		for i, m := range kinds {
-			ns += m.share * tm.shared(m, capy.Kinds[i].HitsShared, float64(r))
+			k := tm.shared(m, capy.Kinds[i].HitsShared, float64(r))
+			capy.Kinds[i].Shared = append(capy.Kinds[i].Shared, results.SQLTimePoint{RTTNs: r, Ns: k})
+			ns += m.share * k
 		}
 		curve.Shared = append(curve.Shared, results.SQLTimePoint{RTTNs: r, Ns: ns})
 	}
-	if r, ok := tm.breakEven(wHitsShared, wMissShared); ok {
+	if r, ok := tm.breakEven(kindModel{c: wNo, k: wCacheable}, wHitsShared); ok {
 		curve.BreakEvenRTTNs = &r
 	}
 	capy.SQLTime = curve
@@ -275,10 +275,10 @@ func Plan(run *results.Run, o Options) (*results.Capacity, error) {
 	capy.Assumptions = append(capy.Assumptions,
 		fmt.Sprintf("hit ratio h_eff = (H_cold + (H_warm_other − H_cold)·p_kind + (H_warm − H_warm_other)·p_page) / cacheable, p = 1 − exp(−λ·TTL[/catalogue]), TTL %s, uniform popularity: %s", o.TTL, strings.Join(hr, "; ")),
 		fmt.Sprintf("local cache: each of %d node(s) (%s) sees 1/%d of the traffic; shared cache sees all of it", in.Nodes, in.NodesFrom, in.Nodes),
-		fmt.Sprintf("t_db %s per statement (backend time / backend statements over the profile, %d statements, injected db RTT %s removed); planned db RTT %s",
-			calib.TDB, calib.Statements, measuredDB, time.Duration(tm.rttDB)),
-		fmt.Sprintf("local hit %s and Redis service %s per operation are constants; a shared-cache miss costs a GET and a fill SET", LocalHitTime, RedisServiceTime),
-		shareNote)
+		fmt.Sprintf("t_db %s per statement (backend time / backend statements over the profile, %d statements, injected db RTT %s and its idle cost removed); planned db RTT %s adds %s per statement",
+			calib.TDB, calib.Statements, calib.MeasuredRTT, dbRTT, time.Duration(tm.stmt()-tm.db).Round(time.Microsecond)))
+	capy.Assumptions = append(capy.Assumptions, notes...)
+	capy.Assumptions = append(capy.Assumptions, "a shared-cache miss costs a GET and a fill SET", shareNote)
 	for _, m := range kinds {
 		if !m.warmOtherMeasured {
 			capy.Missing = append(capy.Missing, fmt.Sprintf("%s: no warm_other phase in the profile; statements shared across pages are assumed to miss (pessimistic)", m.kind))
@@ -288,6 +288,55 @@ func Plan(run *results.Run, o Options) (*results.Capacity, error) {
 		}
 	}
 	return capy, nil
+}
+
+// modelTimes are the model's per-round-trip times from a calibration at a
+// planned database RTT, with a sentence for each on where it comes from.
+func modelTimes(c Calibration, dbRTT time.Duration) (times, []string) {
+	tm := times{db: float64(c.TDB), hit: float64(LocalHitTime), redis: float64(RedisServiceTime), rDB: float64(dbRTT), wake: c.wake}
+	var notes []string
+	switch {
+	case c.CacheMode == "local" && c.TCache > 0:
+		tm.hit = float64(c.TCache)
+		notes = append(notes, fmt.Sprintf("local cache call %s (measured: %d calls in the profile); Redis call %s (a constant: the run used no Redis)",
+			c.TCache, c.CacheCalls, RedisServiceTime))
+	case c.CacheMode == "redis" && c.TCache > 0:
+		tm.redis = float64(c.TCache)
+		notes = append(notes, fmt.Sprintf("Redis call %s (measured: %d calls in the profile, injected cache RTT %s and its idle cost removed); local hit %s (a constant)",
+			c.TCache, c.CacheCalls, c.MeasuredCacheRTT, LocalHitTime))
+	default:
+		notes = append(notes, fmt.Sprintf("local hit %s and Redis call %s are constants (the run measured no cache time per call in cache mode %q)",
+			LocalHitTime, RedisServiceTime, c.CacheMode))
+	}
+	if tm.wake.cacheGap == 0 { // no cache calls measured: the page's rhythm is MySQL's
+		tm.wake.cacheGap = tm.wake.dbGap
+	}
+	at1ms := func(remote bool) (float64, float64) {
+		w := tm.wake
+		w.callsPerStmt, w.stmtsPerCall = 0, 0 // one server's own wake-up, uncoupled
+		xDB, xC := w.added(1e6, 1e6, remote)
+		return xDB - 1e6, xC - 1e6
+	}
+	if c.DBIdleMeasured {
+		xDB, _ := at1ms(false)
+		notes = append(notes, fmt.Sprintf("MySQL idle cost (probed): a round trip of r also wakes MySQL from r longer idle, w(g + r) − w(g) with g = %s between the page's statements: +%s per statement at 1 ms",
+			c.DBGap.Round(time.Microsecond), time.Duration(xDB).Round(time.Microsecond)))
+	} else {
+		notes = append(notes, "MySQL idle cost not probed (results without idle_cost): each round trip adds the RTT alone, which under-predicts SQL time on an idle database")
+	}
+	switch {
+	case c.CacheIdleMeasured:
+		_, xC := at1ms(true)
+		notes = append(notes, fmt.Sprintf("Redis idle cost (probed): +%s per call at 1 ms RTT", time.Duration(xC).Round(time.Microsecond)))
+	case c.DBIdleMeasured:
+		tm.wake.cache = tm.wake.db
+		notes = append(notes, "Redis idle cost not probed (the run used no Redis): MySQL's idle cost stands in for it")
+	}
+	if tm.wake.callsPerStmt > 0 && (tm.wake.db.measured() || tm.wake.cache.measured()) {
+		notes = append(notes, fmt.Sprintf("a shared cache's round trips also lengthen MySQL's idle (%.2f cache calls between two statements) and MySQL's lengthen the cache's: both are in the shared-cache times",
+			tm.wake.callsPerStmt))
+	}
+	return tm, notes
 }
 
 func ratio(a, b float64) float64 {

@@ -1,6 +1,7 @@
 package capacity
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -11,43 +12,57 @@ import (
 	"github.com/psbench/psbench/internal/results"
 )
 
-// Validate compares the model calibrated on calib with runs measured at
-// other injected database RTTs (their scenario's network.db_rtt): SQL time
-// per captured page, predicted from calib's statement counts, versus
-// measured. names label the runs (their directories).
+// Validate compares the model calibrated on calib with runs of the same
+// scenario measured at other injected RTTs (their scenario's
+// network.db_rtt and network.cache_rtt): SQL time per captured page
+// (backend time plus cache time), predicted from calib's statement and
+// cache-call counts, versus measured. names label the runs (their
+// directories).
 func Validate(calib *results.Run, names []string, runs []*results.Run) ([]results.CapacityValidation, error) {
-	rtt0, _, err := NetworkOf(calib)
+	c, err := Calibrate(calib)
 	if err != nil {
 		return nil, err
 	}
-	c, err := Calibrate(calib.Profile, rtt0)
+	m0, err := MeasuredSQLTime(calib.Profile)
 	if err != nil {
 		return nil, err
 	}
-	m0, st0, err := MeasuredSQLTime(calib.Profile)
+	point := func(source string, run *results.Run, m PageSQLTime) (results.CapacityValidation, error) {
+		db, cache, err := NetworkOf(run)
+		if err != nil {
+			return results.CapacityValidation{}, err
+		}
+		v := results.CapacityValidation{Source: source, DBRTTNs: int64(db), CacheRTTNs: int64(cache), CacheMode: run.Cache.Mode,
+			PredictedNs: PredictSQLTime(m0.Statements, m0.CacheCalls, c, db, cache), MeasuredNs: m.Ns}
+		v.Error = v.PredictedNs/m.Ns - 1
+		return v, nil
+	}
+	v0, err := point("calibration", calib, m0)
 	if err != nil {
 		return nil, err
 	}
-	out := []results.CapacityValidation{{Source: "calibration", DBRTTNs: int64(rtt0), PredictedNs: PredictSQLTime(st0, c, rtt0),
-		MeasuredNs: m0, Calibration: true}}
-	out[0].Error = out[0].PredictedNs/m0 - 1
+	v0.Calibration = true
+	out := []results.CapacityValidation{v0}
 	for i, run := range runs {
-		rtt, _, err := NetworkOf(run)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", names[i], err)
-		}
-		m, _, err := MeasuredSQLTime(run.Profile)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", names[i], err)
-		}
 		if a, b := pageKinds(calib.Profile), pageKinds(run.Profile); a != b {
-			return nil, fmt.Errorf("%s: profiled pages %s, the calibration run's %s: validate runs of the same scenario (only network.db_rtt changed)", names[i], b, a)
+			return nil, fmt.Errorf("%s: profiled pages %s, the calibration run's %s: validate runs of the same scenario (only network RTTs changed)", names[i], b, a)
 		}
-		v := results.CapacityValidation{Source: names[i], DBRTTNs: int64(rtt), PredictedNs: PredictSQLTime(st0, c, rtt), MeasuredNs: m}
-		v.Error = v.PredictedNs/m - 1
+		if run.Cache.Mode != calib.Cache.Mode {
+			return nil, fmt.Errorf("%s: cache mode %s, the calibration run's %s: validate runs of the same scenario (only network RTTs changed)", names[i], run.Cache.Mode, calib.Cache.Mode)
+		}
+		m, err := MeasuredSQLTime(run.Profile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", names[i], err)
+		}
+		v, err := point(names[i], run, m)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", names[i], err)
+		}
 		out = append(out, v)
 	}
-	slices.SortStableFunc(out, func(a, b results.CapacityValidation) int { return int(a.DBRTTNs - b.DBRTTNs) })
+	slices.SortStableFunc(out, func(a, b results.CapacityValidation) int {
+		return cmp.Or(cmp.Compare(a.DBRTTNs, b.DBRTTNs), cmp.Compare(a.CacheRTTNs, b.CacheRTTNs))
+	})
 	return out, nil
 }
 
@@ -152,9 +167,10 @@ func WriteTable(w io.Writer, c *results.Capacity) error {
 	if len(c.Validation) > 0 {
 		b.WriteString("\nValidation: SQL time per page, predicted vs measured\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "db RTT\tpredicted\tmeasured\terror\trun\t")
+		fmt.Fprintln(tw, "db RTT\tcache RTT\tcache\tpredicted\tmeasured\terror\trun\t")
 		for _, v := range c.Validation {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%+.1f %%\t%s\t\n", time.Duration(v.DBRTTNs), dur(v.PredictedNs), dur(v.MeasuredNs), 100*v.Error, v.Source)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%+.1f %%\t%s\t\n", time.Duration(v.DBRTTNs), time.Duration(v.CacheRTTNs), v.CacheMode,
+				dur(v.PredictedNs), dur(v.MeasuredNs), 100*v.Error, v.Source)
 		}
 		tw.Flush()
 	}
@@ -172,10 +188,16 @@ func WriteTable(w io.Writer, c *results.Capacity) error {
 	return err
 }
 
-// sharedKindNs recomputes a kind's shared-cache SQL time at RTT r from the
-// stored plan (the same formula as the model).
+// sharedKindNs is a kind's shared-cache SQL time at RTT r as the plan
+// stored it; plans written before per-kind points were stored are
+// recomputed with their constants (no idle cost).
 func sharedKindNs(c *results.Capacity, k *results.CapacityKind, r float64) float64 {
-	tm := times{db: c.DBStatementNs, rttDB: c.DBRTTNs, hit: c.LocalHitNs, redis: c.RedisNs}
+	for _, p := range k.Shared {
+		if float64(p.RTTNs) == r {
+			return p.Ns
+		}
+	}
+	tm := times{db: c.DBStatementNs, rDB: c.DBRTTNs + c.DBIdleNs, hit: c.LocalHitNs, redis: c.RedisNs}
 	return tm.shared(kindModel{c: k.Client, k: k.Cacheable}, k.HitsShared, r)
 }
 

@@ -87,9 +87,6 @@ func Start(cfg Config) (*Relay, error) {
 	if cfg.Delay < 0 || cfg.Jitter < 0 || cfg.Delay > maxDelay || cfg.Jitter > maxDelay {
 		return nil, fmt.Errorf("netem: delay %s and jitter %s must be between 0 and %s", cfg.Delay, cfg.Jitter, maxDelay)
 	}
-	if cfg.SpinWindow == 0 {
-		cfg.SpinWindow = DefaultSpinWindow
-	}
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 5 * time.Second
 	}
@@ -172,9 +169,9 @@ func (r *Relay) serve(client net.Conn) {
 	defer r.wg.Done()
 	defer r.untrack(client)
 	defer client.Close()
-	sl := newSleeper()
-	ok := r.wait(time.Now().Add(2*r.cfg.Delay), sl) // the handshake's round trip
-	sl.close()
+	sl := NewSleeper(r.cfg.SpinWindow)
+	ok := sl.Sleep(r.ctx, 2*r.cfg.Delay) // the handshake's round trip
+	sl.Close()
 	if !ok {
 		return
 	}
@@ -211,8 +208,8 @@ func (r *Relay) pipe(dst, src net.Conn) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		sl := newSleeper()
-		defer sl.close()
+		sl := NewSleeper(r.cfg.SpinWindow)
+		defer sl.Close()
 		for c := range q {
 			if c.eof {
 				if cw, ok := dst.(interface{ CloseWrite() error }); ok {
@@ -222,7 +219,7 @@ func (r *Relay) pipe(dst, src net.Conn) {
 				}
 				continue
 			}
-			if !r.wait(c.due, sl) {
+			if !sl.Until(r.ctx, c.due) {
 				return
 			}
 			if _, err := dst.Write(c.b); err != nil {
@@ -261,36 +258,6 @@ func (r *Relay) pipe(dst, src net.Conn) {
 			close(q)
 			<-done
 			return
-		}
-	}
-}
-
-// wait blocks until t (sleep, then busy-wait for the last SpinWindow);
-// false when the relay was closed meanwhile.
-func (r *Relay) wait(t time.Time, sl *sleeper) bool {
-	for {
-		d := time.Until(t)
-		if d <= 0 {
-			return r.ctx.Err() == nil
-		}
-		if r.ctx.Err() != nil {
-			return false
-		}
-		if sleep := d - max(r.cfg.SpinWindow, 0); sleep > 0 {
-			if sleep > 20*time.Millisecond { // coarse and interruptible
-				tm := time.NewTimer(sleep)
-				select {
-				case <-tm.C:
-				case <-r.ctx.Done():
-					tm.Stop()
-					return false
-				}
-				continue
-			}
-			sl.sleep(sleep)
-			continue
-		}
-		for i := 0; i < 64 && time.Now().Before(t); i++ {
 		}
 	}
 }

@@ -132,7 +132,7 @@ func capacityFigures(c *results.Capacity) []*figure {
 		var xs []string
 		var pred, meas []opts.BarData
 		for _, v := range c.Validation {
-			x := "db RTT " + time.Duration(v.DBRTTNs).String()
+			x := validationPoint(v)
 			if v.Calibration {
 				x += " (calibration)"
 			}
@@ -146,13 +146,22 @@ func capacityFigures(c *results.Capacity) []*figure {
 		var errs []string
 		for _, v := range c.Validation {
 			if !v.Calibration {
-				errs = append(errs, fmt.Sprintf("%s %+.1f %%", time.Duration(v.DBRTTNs), 100*v.Error))
+				errs = append(errs, fmt.Sprintf("%s %+.1f %%", validationPoint(v), 100*v.Error))
 			}
 		}
 		out = append(out, &figure{ID: "capacity_validation", chart: b, Title: "Model validation: SQL time per page, predicted vs measured",
-			Note: "Calibrated on one run, predicted at the RTT other runs injected (psbench plan --validate). Errors: " + strings.Join(errs, ", ") + "."})
+			Note: "Calibrated on one run (its per-statement and per-cache-call times, and the idle cost probed after its profile), predicted at the RTTs other runs injected (psbench plan --validate). Errors: " + strings.Join(errs, ", ") + "."})
 	}
 	return out
+}
+
+// validationPoint names a validation point by the RTTs its run injected.
+func validationPoint(v results.CapacityValidation) string {
+	s := "db RTT " + time.Duration(v.DBRTTNs).String()
+	if v.CacheRTTNs != 0 || v.CacheMode == "redis" || v.CacheMode == "local+redis" {
+		s += ", cache RTT " + time.Duration(v.CacheRTTNs).String()
+	}
+	return s
 }
 
 func lineStyle(topo, dash string) charts.SeriesOpts {

@@ -23,6 +23,13 @@ type Capacity struct {
 	DBRTTNs       float64 `json:"db_rtt_ns"`
 	LocalHitNs    float64 `json:"local_hit_ns"`
 	RedisNs       float64 `json:"redis_service_ns"`
+	// DBIdleNs is the idle cost the planned database RTT adds to each
+	// statement on top of the RTT itself (0 without an idle probe); DBGapNs
+	// and CacheGapNs the idle MySQL and the cache already had between a
+	// page's calls when they were measured.
+	DBIdleNs   float64 `json:"db_idle_ns,omitempty"`
+	DBGapNs    int64   `json:"db_gap_ns,omitempty"`
+	CacheGapNs int64   `json:"cache_gap_ns,omitempty"`
 
 	Kinds []CapacityKind `json:"kinds"`
 	// Topologies at the target traffic: no cache, local (per node) and
@@ -91,6 +98,9 @@ type CapacityKind struct {
 	// SQL time per page in nanoseconds.
 	NoCacheNs float64 `json:"no_cache_ns"`
 	LocalNs   float64 `json:"local_ns"`
+	// Shared is this kind's shared-cache SQL time per page at each cache
+	// RTT of the plan's SQLTime curve.
+	Shared []SQLTimePoint `json:"shared,omitempty"`
 	// BreakEvenRTTNs is the cache RTT at which the shared cache's SQL time
 	// equals no cache's; nil when a shared cache never pays.
 	BreakEvenRTTNs *float64 `json:"break_even_rtt_ns,omitempty"`
@@ -144,10 +154,14 @@ type CapacityNodes struct {
 }
 
 // CapacityValidation is one predicted-versus-measured point: SQL time per
-// page (backend time of the profile's pages) at an injected database RTT.
+// page (backend plus cache time of the profile's pages) at an injected
+// database and cache RTT.
 type CapacityValidation struct {
-	Source      string  `json:"source"`
-	DBRTTNs     int64   `json:"db_rtt_ns"`
+	Source     string `json:"source"`
+	DBRTTNs    int64  `json:"db_rtt_ns"`
+	CacheRTTNs int64  `json:"cache_rtt_ns,omitempty"`
+	// CacheMode is the run's cache mode (the cache RTT matters with redis).
+	CacheMode   string  `json:"cache_mode,omitempty"`
 	PredictedNs float64 `json:"predicted_ns"`
 	MeasuredNs  float64 `json:"measured_ns"`
 	// Error is predicted/measured - 1.

@@ -19,13 +19,17 @@ type Run struct {
 	EndedAt       time.Time   `json:"ended_at"`
 	// Complete is false when the run was interrupted or a phase failed;
 	// Incomplete then says why. What was measured is still written.
-	Complete   bool        `json:"complete"`
-	Incomplete string      `json:"incomplete_reason,omitempty"`
-	Machine    Machine     `json:"machine"`
-	Target     Target      `json:"target"`
-	Cache      CacheSetup  `json:"cache"`
-	Profile    *Profile    `json:"profile,omitempty"`
-	Load       *Load       `json:"load,omitempty"`
+	Complete   bool       `json:"complete"`
+	Incomplete string     `json:"incomplete_reason,omitempty"`
+	Machine    Machine    `json:"machine"`
+	Target     Target     `json:"target"`
+	Cache      CacheSetup `json:"cache"`
+	Profile    *Profile   `json:"profile,omitempty"`
+	Load       *Load      `json:"load,omitempty"`
+	// IdleCost is what MySQL (and Redis, when the cache uses it) add to a
+	// round trip after sitting idle, probed once per run after the profile:
+	// an input of the capacity model.
+	IdleCost   []IdleCost  `json:"idle_cost,omitempty"`
 	Thresholds []Threshold `json:"thresholds,omitempty"`
 	// Capacity is the capacity plan stored by `psbench plan --write`.
 	Capacity *Capacity `json:"capacity,omitempty"`

@@ -54,8 +54,7 @@ func injectLatency(cfg *proxycache.Config, n *scenario.Network, log *slog.Logger
 			return func() {}, err
 		}
 	}
-	usesRedis := cfg.Cache.Mode == proxycache.CacheRedis || cfg.Cache.Mode == proxycache.CacheLocalRedis
-	if n.CacheRTT > 0 && usesRedis {
+	if n.CacheRTT > 0 && usesRedis(cfg.Cache.Mode) {
 		if err := relay("Redis", &cfg.Cache.Redis.Addr, n.CacheRTT); err != nil {
 			stop()
 			return func() {}, err

@@ -198,6 +198,9 @@ func (r *runner) execute(ctx context.Context) error {
 		if err := r.profile(ctx, pages); err != nil {
 			return err
 		}
+		if ctx.Err() == nil {
+			r.probeIdle(ctx)
+		}
 	}
 	if ctx.Err() != nil {
 		return nil
