@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/psbench/psbench/internal/capacity"
+	"github.com/psbench/psbench/internal/compare"
 	"github.com/psbench/psbench/internal/report"
 	"github.com/psbench/psbench/internal/results"
 	"github.com/spf13/cobra"
@@ -25,6 +27,7 @@ func newPlanCmd(_ *globalFlags) *cobra.Command {
 		dbRTT                time.Duration
 		write                bool
 		validate             []string
+		maxError             string
 	)
 	cmd := &cobra.Command{
 		Use:   "plan <results-dir> (--target-rps R | --concurrent-users U --think-time T)",
@@ -41,9 +44,11 @@ missing is said. A target beyond 2x the highest measured throughput is
 refused (--force plans anyway, labelled). --write stores the plan in
 results.json (psbench report then shows it); --validate compares the model,
 calibrated on <results-dir>, with runs of the same scenario measured at
-other network.db_rtt (scenarios/capacity-validation.yaml).
+other network.db_rtt and cache_rtt (scenarios/capacity-validation.yaml,
+scripts/validate-capacity); --max-error turns that into a gate.
 
-Exit codes: 0 planned, 2 bad flags, unreadable results or a refusal.`,
+Exit codes: 0 planned, 1 a validation point beyond --max-error, 2 bad
+flags, unreadable results or a refusal.`,
 		Example: `  psbench plan results/latest --target-rps 200 --db-max-qps 20000
   psbench plan results/latest --concurrent-users 2000 --think-time 15s --nodes 4 --cache-rtt 0.2ms,1ms
   psbench plan results/rtt0 --target-rps 30 --validate results/rtt1ms,results/rtt2ms --write`,
@@ -65,6 +70,15 @@ Exit codes: 0 planned, 2 bad flags, unreadable results or a refusal.`,
 			}
 			if err := o.Check(); err != nil {
 				return usageErr(err)
+			}
+			var maxErr float64
+			if maxError != "" {
+				if len(validate) == 0 {
+					return usageErr(errors.New("--max-error needs --validate runs to compare with"))
+				}
+				if maxErr, err = compare.ParseMargin(maxError); err != nil || maxErr <= 0 {
+					return usageErr(fmt.Errorf("--max-error %q: expected a positive percentage such as 15%% or 0.15", maxError))
+				}
 			}
 			run, err := report.ReadResults(dir)
 			if err != nil {
@@ -97,6 +111,18 @@ Exit codes: 0 planned, 2 bad flags, unreadable results or a refusal.`,
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "\nplan stored in %s (psbench report %s shows it)\n", filepath.Join(dir, report.ResultsFile), dir)
 			}
+			if maxErr > 0 {
+				var off []string
+				for _, v := range plan.Validation {
+					if math.Abs(v.Error) > maxErr {
+						off = append(off, fmt.Sprintf("%s (db RTT %s, cache RTT %s) %+.1f %%", v.Source, time.Duration(v.DBRTTNs), time.Duration(v.CacheRTTNs), 100*v.Error))
+					}
+				}
+				if len(off) > 0 {
+					return &exitError{code: exitFailed, err: fmt.Errorf("model validation: %d point(s) beyond ±%g %%: %s", len(off), 100*maxErr, strings.Join(off, "; "))}
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "model validation: every point within ±%g %%\n", 100*maxErr)
+			}
 			return nil
 		},
 	}
@@ -113,7 +139,8 @@ Exit codes: 0 planned, 2 bad flags, unreadable results or a refusal.`,
 	f.StringVar(&catalogue, "catalogue", "", "distinct pages per kind, e.g. product=5000,category=200 (default: the pages profiled)")
 	f.BoolVar(&o.Force, "force", false, "plan past a refusal (invalid profile, target beyond 2x the measured load), labelled")
 	f.BoolVar(&write, "write", false, "store the plan in results.json's capacity")
-	f.StringSliceVar(&validate, "validate", nil, "results directories of the same scenario at other network.db_rtt: predicted vs measured")
+	f.StringSliceVar(&validate, "validate", nil, "results directories of the same scenario at other network.db_rtt / cache_rtt: predicted vs measured")
+	f.StringVar(&maxError, "max-error", "", "with --validate: exit 1 when a point's prediction is off by more than this (e.g. 15%)")
 	return cmd
 }
 

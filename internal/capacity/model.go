@@ -292,11 +292,18 @@ func (t times) local(m kindModel, h float64) float64 {
 }
 
 // shared is the SQL time per page with a shared cache at RTT r and h hits:
-// a lookup per hit, a lookup and a fill per miss, MySQL for the rest.
+// a lookup per hit, a lookup and a fill per miss, MySQL for the rest. The
+// servers' idle coupling follows this page's own mix of cache calls and
+// statements (at a high hit ratio many calls fall between two statements).
 func (t times) shared(m kindModel, h float64, r float64) float64 {
 	miss := max(m.k-h, 0)
-	xDB, xC := t.wake.added(t.rDB, r, true)
-	return (h+2*miss)*(t.redis+xC) + (m.c-h)*(t.db+xDB)
+	calls, stmts := h+2*miss, m.c-h
+	w := t.wake
+	if calls > 0 && stmts > 0 {
+		w.callsPerStmt, w.stmtsPerCall = calls/stmts, stmts/calls
+	}
+	xDB, xC := w.added(t.rDB, r, true)
+	return calls*(t.redis+xC) + stmts*(t.db+xDB)
 }
 
 // breakEven is the cache RTT r* at which a shared cache with h hits and

@@ -333,8 +333,7 @@ func modelTimes(c Calibration, dbRTT time.Duration) (times, []string) {
 		notes = append(notes, "Redis idle cost not probed (the run used no Redis): MySQL's idle cost stands in for it")
 	}
 	if tm.wake.callsPerStmt > 0 && (tm.wake.db.measured() || tm.wake.cache.measured()) {
-		notes = append(notes, fmt.Sprintf("a shared cache's round trips also lengthen MySQL's idle (%.2f cache calls between two statements) and MySQL's lengthen the cache's: both are in the shared-cache times",
-			tm.wake.callsPerStmt))
+		notes = append(notes, "a shared cache's round trips also lengthen MySQL's idle (by the cache calls between two statements at the page's hit ratio) and MySQL's lengthen the cache's: both are in the shared-cache times")
 	}
 	return tm, notes
 }

@@ -132,9 +132,9 @@ func capacityFigures(c *results.Capacity) []*figure {
 		var xs []string
 		var pred, meas []opts.BarData
 		for _, v := range c.Validation {
-			x := validationPoint(v)
+			x := validationAxis(v)
 			if v.Calibration {
-				x += " (calibration)"
+				x = "calibration"
 			}
 			xs = append(xs, label(x))
 			pred = append(pred, barItem(v.PredictedNs/1e6, ""))
@@ -146,22 +146,29 @@ func capacityFigures(c *results.Capacity) []*figure {
 		var errs []string
 		for _, v := range c.Validation {
 			if !v.Calibration {
-				errs = append(errs, fmt.Sprintf("%s %+.1f %%", validationPoint(v), 100*v.Error))
+				errs = append(errs, fmt.Sprintf("%s %+.1f %%", validationAxis(v), 100*v.Error))
 			}
 		}
-		out = append(out, &figure{ID: "capacity_validation", chart: b, Title: "Model validation: SQL time per page, predicted vs measured",
+		out = append(out, &figure{ID: "capacity_validation", chart: b, Wide: true, Title: "Model validation: SQL time per page, predicted vs measured",
 			Note: "Calibrated on one run (its per-statement and per-cache-call times, and the idle cost probed after its profile), predicted at the RTTs other runs injected (psbench plan --validate). Errors: " + strings.Join(errs, ", ") + "."})
 	}
 	return out
 }
 
-// validationPoint names a validation point by the RTTs its run injected.
-func validationPoint(v results.CapacityValidation) string {
-	s := "db RTT " + time.Duration(v.DBRTTNs).String()
-	if v.CacheRTTNs != 0 || v.CacheMode == "redis" || v.CacheMode == "local+redis" {
-		s += ", cache RTT " + time.Duration(v.CacheRTTNs).String()
+// validationAxis names a validation point on the chart's axis by the RTTs
+// its run injected, briefly ("db 500µs", "cache 1ms").
+func validationAxis(v results.CapacityValidation) string {
+	var parts []string
+	if v.DBRTTNs != 0 {
+		parts = append(parts, "db "+time.Duration(v.DBRTTNs).String())
 	}
-	return s
+	if v.CacheRTTNs != 0 {
+		parts = append(parts, "cache "+time.Duration(v.CacheRTTNs).String())
+	}
+	if len(parts) == 0 {
+		return "RTT 0"
+	}
+	return strings.Join(parts, " + ")
 }
 
 func lineStyle(topo, dash string) charts.SeriesOpts {

@@ -27,6 +27,7 @@ func TestCapacitySection(t *testing.T) {
 	plan.Validation = []results.CapacityValidation{
 		{Source: "calibration", DBRTTNs: 0, PredictedNs: 1e7, MeasuredNs: 1e7, Calibration: true},
 		{Source: "results/x", DBRTTNs: 1e6, PredictedNs: 2e7, MeasuredNs: 2.1e7, Error: 2.0/2.1 - 1},
+		{Source: "results/y", CacheRTTNs: 2e6, CacheMode: "redis", PredictedNs: 3e7, MeasuredNs: 3.1e7, Error: 3.0/3.1 - 1},
 	}
 	run.Capacity = plan
 	dir := t.TempDir()
@@ -55,7 +56,8 @@ func TestCapacitySection(t *testing.T) {
 			t.Errorf("chart %s missing; charts: %v", id, ids)
 		}
 	}
-	for _, want := range []string{"break-even", "statements/s to MySQL", "hit ratio h_eff", "Model output", "1ms -4.8 %"} {
+	for _, want := range []string{"break-even", "statements/s to MySQL", "hit ratio h_eff", "Model output", "db 1ms -4.8 %",
+		"cache 2ms -3.2 %", "idle cost probed after its profile"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("capacity section lacks %q", want)
 		}

@@ -180,6 +180,10 @@ thresholds:
 			"thresholds[0]: expected a string, got a mapping", 1},
 		{"output dir", "pages: {product: {discover: 1}}\noutput: {dir: \"\"}\n", "2:15", "output.dir: must not be empty", 1},
 		{"network range", "pages: {product: {discover: 1}}\nnetwork: {db_rtt: 2m}\n", "2:19", "network.db_rtt: 2m0s is out of range", 1},
+		{"cache rtt without redis", "pages: {product: {discover: 1}}\ncache: {mode: local}\nnetwork: {cache_rtt: 1ms}\n", "3:22",
+			"network.cache_rtt: 1ms has no effect with cache.mode local (expected cache.mode redis or local+redis", 1},
+		{"cache rtt past the redis timeout", "pages: {product: {discover: 1}}\ncache: {mode: redis, redis: {timeout: 20ms}}\nnetwork: {cache_rtt: 20ms}\n", "3:22",
+			"network.cache_rtt: 20ms (jitter 0s) is not below cache.redis.timeout 20ms: every Redis call would time out", 1},
 		{"run name", "name: my run\npages: {product: {discover: 1}}\n", "1:7", `name: "my run" is not a valid name`, 1},
 		{"alias to unknown anchor", "pages: {product: *nope}\n", "1:18", "", 1},
 	}
