@@ -23,8 +23,10 @@ func planCmd(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-func TestPlanCommand(t *testing.T) {
-	// the report package's pass fixture: a profile and load phases
+// passResults is a results directory holding a copy of the report
+// package's pass fixture: a profile and load phases.
+func passResults(t *testing.T) string {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "report", "testdata", "pass", "results.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +35,11 @@ func TestPlanCommand(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "results.json"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+func TestPlanCommand(t *testing.T) {
+	dir := passResults(t)
 	for _, args := range [][]string{
 		{dir},
 		{dir, "--target-rps", "5", "--concurrent-users", "10", "--think-time", "5s"},
@@ -70,14 +77,7 @@ func TestPlanCommand(t *testing.T) {
 // TestPlanValidateMaxError: --validate with --max-error exits 1 naming the
 // point off by more, 0 when every point is within, 2 without --validate.
 func TestPlanValidateMaxError(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "report", "testdata", "pass", "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	calib := t.TempDir()
-	if err := os.WriteFile(filepath.Join(calib, "results.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	calib := passResults(t)
 	// the same run "measured at db RTT 1 ms": every backend statement took
 	// 1 ms longer, as the model predicts without an idle probe (exact), and
 	// another run 30 % slower than that

@@ -240,6 +240,9 @@ func Plan(run *results.Run, o Options) (*results.Capacity, error) {
 	for _, f := range []float64{0.25, 0.5, 1, 1.5, 2} {
 		capy.Traffic = append(capy.Traffic, trafficPoint(kinds, rps*f, in.Nodes, o.TTL))
 	}
+	for _, f := range []float64{0.1, 0.5, 1, 6} {
+		capy.TTLWhatIf = append(capy.TTLWhatIf, ttlPoint(kinds, rps, in.Nodes, time.Duration(f*float64(o.TTL))))
+	}
 
 	// SQL time vs cache RTT (traffic-weighted)
 	curve := results.SQLTimeCurve{}
@@ -428,6 +431,24 @@ func trafficPoint(kinds []kindModel, rps float64, nodes int, ttl time.Duration) 
 		pt.StatementsPerSecond[results.TopologyLocal] += lambda * (m.c - m.hits(lambda/float64(nodes), ttl))
 		pt.StatementsPerSecond[results.TopologyShared] += lambda * (m.c - m.hits(lambda, ttl))
 	}
+	return pt
+}
+
+// ttlPoint is the plan at rps with cache TTL ttl: weighted hit ratios and
+// MySQL statements/s with a local and a shared cache.
+func ttlPoint(kinds []kindModel, rps float64, nodes int, ttl time.Duration) results.CapacityTTLPoint {
+	pt := results.CapacityTTLPoint{TTLNs: int64(ttl), StatementsPerSecond: map[string]float64{}}
+	var hl, hs, k float64
+	for _, m := range kinds {
+		lambda := rps * m.share
+		l, s := m.hits(lambda/float64(nodes), ttl), m.hits(lambda, ttl)
+		hl += m.share * l
+		hs += m.share * s
+		k += m.share * m.k
+		pt.StatementsPerSecond[results.TopologyLocal] += lambda * (m.c - l)
+		pt.StatementsPerSecond[results.TopologyShared] += lambda * (m.c - s)
+	}
+	pt.HitRatioLocal, pt.HitRatioShared = ratio(hl, k), ratio(hs, k)
 	return pt
 }
 

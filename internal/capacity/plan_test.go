@@ -235,3 +235,41 @@ func TestValidateAndTable(t *testing.T) {
 		t.Errorf("table does not mark RTTs past the break-even:\n%s", out)
 	}
 }
+
+func TestPlanTTLWhatIf(t *testing.T) {
+	c, err := Plan(fixture(100*time.Microsecond, ""), Options{TargetRPS: 0.05, TTL: 10 * time.Minute, Catalogue: map[string]int{"product": 200}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TTLWhatIf) != 4 {
+		t.Fatalf("%d TTL points, want 4", len(c.TTLWhatIf))
+	}
+	for i, want := range []time.Duration{time.Minute, 5 * time.Minute, 10 * time.Minute, time.Hour} {
+		if got := time.Duration(c.TTLWhatIf[i].TTLNs); got != want {
+			t.Errorf("TTL point %d: %s, want %s", i, got, want)
+		}
+	}
+	// the plan's own TTL agrees with the plan
+	p := c.TTLWhatIf[2]
+	near(t, "hit ratio shared at the plan's TTL", p.HitRatioShared, c.Kinds[0].HitRatioShared)
+	near(t, "hit ratio local at the plan's TTL", p.HitRatioLocal, c.Kinds[0].HitRatioLocal)
+	near(t, "shared stmts/s at the plan's TTL", p.StatementsPerSecond[results.TopologyShared], c.Topologies[2].StatementsPerSecond)
+	// a longer TTL keeps more entries alive: more hits, fewer statements
+	for i := 1; i < len(c.TTLWhatIf); i++ {
+		a, b := c.TTLWhatIf[i-1], c.TTLWhatIf[i]
+		if b.HitRatioShared <= a.HitRatioShared || b.StatementsPerSecond[results.TopologyShared] >= a.StatementsPerSecond[results.TopologyShared] {
+			t.Errorf("TTL %s → %s: hit ratio %.3f → %.3f, stmts/s %.2f → %.2f: want more hits and fewer statements",
+				time.Duration(a.TTLNs), time.Duration(b.TTLNs), a.HitRatioShared, b.HitRatioShared,
+				a.StatementsPerSecond[results.TopologyShared], b.StatementsPerSecond[results.TopologyShared])
+		}
+	}
+	var out bytes.Buffer
+	if err := WriteTable(&out, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"TTL what-if at this traffic", "10m0s (plan)", "1h0m0s"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -142,6 +142,20 @@ func WriteTable(w io.Writer, c *results.Capacity) error {
 	tw.Flush()
 	b.WriteString("(* = past the break-even RTT: the shared cache is slower than no cache)\n")
 
+	if len(c.TTLWhatIf) > 0 {
+		b.WriteString("\nTTL what-if at this traffic\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "TTL\th local\th shared\tlocal stmts/s\tshared stmts/s\t")
+		for _, p := range c.TTLWhatIf {
+			ttl := time.Duration(p.TTLNs).String()
+			if p.TTLNs == in.TTLNs {
+				ttl += " (plan)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", ttl, pct(p.HitRatioLocal), pct(p.HitRatioShared),
+				sig3(p.StatementsPerSecond[results.TopologyLocal]), sig3(p.StatementsPerSecond[results.TopologyShared]))
+		}
+		tw.Flush()
+	}
 	if n := c.Nodes; n != nil {
 		b.WriteString("\nWeb nodes\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -53,6 +53,15 @@ func capacityFromRun(run *results.Run) *capacitySection {
 	} else {
 		s.Facts = append(s.Facts, fact{Label: "shared cache break-even RTT", Value: "none: a shared cache never beats no cache here"})
 	}
+	if len(c.TTLWhatIf) > 0 {
+		var parts []string
+		for _, p := range c.TTLWhatIf {
+			parts = append(parts, fmt.Sprintf("%s: hit ratio %s local / %s shared, %s / %s statements/s", FormatDuration(p.TTLNs),
+				FormatPercent(p.HitRatioLocal), FormatPercent(p.HitRatioShared),
+				FormatCount(p.StatementsPerSecond[results.TopologyLocal]), FormatCount(p.StatementsPerSecond[results.TopologyShared])))
+		}
+		s.Facts = append(s.Facts, fact{Label: "TTL what-if", Value: strings.Join(parts, "; ")})
+	}
 	if n := c.Nodes; n != nil {
 		var parts []string
 		for _, topo := range topologies {

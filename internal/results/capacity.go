@@ -41,6 +41,9 @@ type Capacity struct {
 	// SQLTime is SQL time per page (traffic-weighted mean over kinds) at
 	// each cache RTT; NoCache and Local do not depend on the cache RTT.
 	SQLTime SQLTimeCurve `json:"sql_time"`
+	// TTLWhatIf is the plan at the target traffic with other cache TTLs
+	// (the plan's own among them).
+	TTLWhatIf []CapacityTTLPoint `json:"ttl_what_if,omitempty"`
 	// Nodes is nil when the results have no load phases.
 	Nodes *CapacityNodes `json:"nodes,omitempty"`
 	// Validation compares the model's SQL time per page with runs measured
@@ -151,6 +154,17 @@ type CapacityNodes struct {
 	// UtilisationAtNodes is the planned nodes' utilisation at the target
 	// traffic (only with --nodes).
 	UtilisationAtNodes map[string]float64 `json:"utilisation_at_nodes,omitempty"`
+}
+
+// CapacityTTLPoint is the plan at the target traffic with cache TTL TTLNs:
+// the traffic-weighted hit ratio of a local (per node) and a shared cache
+// and the statements per second reaching MySQL with each (by topology
+// name).
+type CapacityTTLPoint struct {
+	TTLNs               int64              `json:"ttl_ns"`
+	HitRatioLocal       float64            `json:"hit_ratio_local"`
+	HitRatioShared      float64            `json:"hit_ratio_shared"`
+	StatementsPerSecond map[string]float64 `json:"statements_per_second"`
 }
 
 // CapacityValidation is one predicted-versus-measured point: SQL time per
