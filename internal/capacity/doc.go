@@ -115,11 +115,12 @@
 // idle probes), the model predicts the SQL time of each captured page
 // (backend time plus cache time) of runs at other injected RTTs as
 // statements · t_stmt(db RTT) + cache calls · t_call(cache RTT), with the
-// calibration's counts. TestValidationAgainstInjectedLatency, run by CI
-// without the race detector, measures it on the embedded storefront with a
-// Redis cache at db RTT 0.5, 1, 2 ms and cache RTT 0.5, 1, 2 ms
-// (calibrated at 0/0, each round a fresh calibration) and requires the
-// median error over its rounds within ±15 % at every point;
+// calibration's counts. TestValidationAgainstInjectedLatency (embedded
+// storefront) and TestValidationOnMariaDB (its catalogue in MariaDB), run
+// by CI without the race detector, measure it with a Redis cache at db RTT
+// 0.5, 1, 2 ms and cache RTT 0.5, 1, 2 ms (calibrated at 0/0, each round a
+// fresh calibration) and require the median error over their rounds within
+// ±15 % at every point;
 // `psbench plan --validate` does the same with runs of
 // scenarios/capacity-validation.yaml (scripts/validate-capacity runs the
 // sweep).

@@ -3,7 +3,9 @@ package capacity_test
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +30,7 @@ import (
 	"github.com/psbench/psbench/internal/querycount"
 	"github.com/psbench/psbench/internal/results"
 	"github.com/psbench/psbench/internal/scenario"
+	"github.com/psbench/psbench/internal/storefront"
 	"github.com/psbench/psbench/internal/target/embedded"
 	"github.com/redis/go-redis/v9"
 )
@@ -43,19 +46,70 @@ import (
 // at each point.
 func TestValidationAgainstInjectedLatency(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts the embedded storefront and profiles it at 7 RTT points (about a minute)")
+		t.Skip("starts the embedded storefront and profiles it at 7 RTT points (about 90 s)")
 	}
+	skipUnderRace(t)
+	ctx, rc, redisAddr := validationEnv(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tg := embedded.New(scenario.Embedded{Products: 12, Categories: 3}, log)
+	if _, err := tg.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer tg.Stop(context.Background())
+	st := stack{backendAddr: tg.Backend().Addr, backendUser: embedded.User, proxyListen: tg.ProxyListen()}
+	for _, kind := range []string{"product", "category"} {
+		urls, err := tg.Pages(ctx, kind, 1)
+		if err != nil || len(urls) == 0 {
+			t.Fatalf("discover %s pages: %v", kind, err)
+		}
+		for _, u := range urls {
+			st.pages = append(st.pages, querycount.Page{Kind: kind, URL: u})
+		}
+	}
+	validateStack(ctx, t, st, rc, redisAddr, log)
+}
+
+// TestValidationOnMariaDB is the same check with the storefront's catalogue
+// in the machine's MariaDB, a real database: its statements take 50–100 µs,
+// so the RTTs and the servers' idle cost are most of each page's SQL time.
+func TestValidationOnMariaDB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("profiles a storefront on MariaDB at 7 RTT points (about 40 s)")
+	}
+	skipUnderRace(t)
+	ctx, rc, redisAddr := validationEnv(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st := mariaDBStack(ctx, t, log)
+	validateStack(ctx, t, st, rc, redisAddr, log)
+}
+
+// stack is what a validation profiles: the backend the proxy forwards to,
+// the address the shop connects to (the proxy's), and the shop's pages.
+type stack struct {
+	backendAddr, backendUser string
+	proxyListen              string
+	pages                    []querycount.Page
+}
+
+func skipUnderRace(t *testing.T) {
+	t.Helper()
 	if raceEnabled() {
 		// Not a flaky-test escape: under the race detector the in-memory
 		// MySQL's CPU per statement grows ~5× (0.7 → 3-6 ms) and varies
 		// by ±50 % between rounds, far more than the 0.5-2 ms injected, so
 		// a ±15 % timing check would measure the detector, not the model.
-		// scripts/test runs this test once more without -race.
+		// scripts/test runs these tests once more without -race.
 		t.Skip("timing validation is meaningless under -race (see comment); scripts/test runs it without -race")
 	}
+}
+
+// validationEnv is the test's deadline and a single-connection client of
+// the Redis the shared cache uses.
+func validationEnv(t *testing.T) (context.Context, *redis.Client, string) {
+	t.Helper()
 	redisAddr := cmp.Or(os.Getenv("PSB_TEST_REDIS_ADDR"), "127.0.0.1:6379")
 	rc := redis.NewClient(&redis.Options{Addr: redisAddr, PoolSize: 1})
-	defer rc.Close()
+	t.Cleanup(func() { rc.Close() })
 	if err := rc.Ping(context.Background()).Err(); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("Redis at %s: %v", redisAddr, err)
@@ -63,50 +117,54 @@ func TestValidationAgainstInjectedLatency(t *testing.T) {
 		t.Skipf("Redis at %s not reachable: %v", redisAddr, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	defer debug.SetGCPercent(debug.SetGCPercent(400)) // fewer GC pauses inside captures
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tg := embedded.New(scenario.Embedded{Products: 12, Categories: 3}, log)
-	if _, err := tg.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer tg.Stop(context.Background())
-	var pages []querycount.Page
-	for _, kind := range []string{"product", "category"} {
-		urls, err := tg.Pages(ctx, kind, 1)
-		if err != nil || len(urls) == 0 {
-			t.Fatalf("discover %s pages: %v", kind, err)
-		}
-		for _, u := range urls {
-			pages = append(pages, querycount.Page{Kind: kind, URL: u})
-		}
-	}
+	t.Cleanup(cancel)
+	old := debug.SetGCPercent(400) // fewer GC pauses inside captures
+	t.Cleanup(func() { debug.SetGCPercent(old) })
+	return ctx, rc, redisAddr
+}
 
+// validateStack runs the rounds on st and checks every point's median
+// error.
+func validateStack(ctx context.Context, t *testing.T, st stack, rc *redis.Client, redisAddr string, log *slog.Logger) {
+	t.Helper()
 	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
 	points := []rttPoint{{db: ms(0.5)}, {db: ms(1)}, {db: ms(2)}, {cache: ms(0.5)}, {cache: ms(1)}, {cache: ms(2)}}
-	// Up to 3 rounds, as many as fit a 150 s budget (about 35 s a round).
+	// Up to 3 rounds, as many as fit a 150 s budget (about 30 s a round on
+	// the embedded storefront, 10 s on MariaDB).
 	const maxRounds, budget = 3, 150 * time.Second
 	// The first profile after seeding runs ~50 % slower than the next ones
 	// (cold memos and heap): warm up before measuring.
-	profileAt(ctx, t, tg, pages, rttPoint{}, redisAddr, log)
+	profileAt(ctx, t, st, rttPoint{}, redisAddr, log)
 	began := time.Now()
 	errs := make([][]float64, len(points))
+	noIdle := make([][]float64, len(points)) // the model without the idle cost, for the log
 	var last []results.CapacityValidation
 	for round := 0; round < maxRounds; round++ {
 		if round > 0 && time.Since(began)/time.Duration(round)*time.Duration(round+1) > budget {
 			break
 		}
-		calib := profileAt(ctx, t, tg, pages, rttPoint{}, redisAddr, log)
-		calib.IdleCost = probeIdle(ctx, t, tg, rc, redisAddr)
+		calib := profileAt(ctx, t, st, rttPoint{}, redisAddr, log)
+		calib.IdleCost = probeIdle(ctx, t, st, rc, redisAddr)
 		var runs []*results.Run
 		var names []string
 		for _, pt := range points {
-			runs = append(runs, profileAt(ctx, t, tg, pages, pt, redisAddr, log))
+			runs = append(runs, profileAt(ctx, t, st, pt, redisAddr, log))
 			names = append(names, pt.String())
 		}
 		vs, err := capacity.Validate(calib, names, runs)
 		if err != nil {
 			t.Fatal(err)
+		}
+		without := *calib
+		without.IdleCost = nil
+		vsNoIdle, err := capacity.Validate(&without, names, runs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vsNoIdle {
+			if i := slices.IndexFunc(points, func(p rttPoint) bool { return p.String() == v.Source }); i >= 0 {
+				noIdle[i] = append(noIdle[i], v.Error)
+			}
 		}
 		c, err := capacity.Calibrate(calib)
 		if err != nil {
@@ -135,9 +193,74 @@ func TestValidationAgainstInjectedLatency(t *testing.T) {
 			t.Errorf("%s: predicted SQL time per page off by %+.1f %% (median of %d rounds: %s), want within ±15 %%",
 				pt, 100*e, len(errs[i]), fmtPcts(errs[i]))
 		} else {
-			t.Logf("%s: median error %+.1f %% over %d rounds", pt, 100*e, len(errs[i]))
+			t.Logf("%s: median error %+.1f %% over %d rounds (without the idle cost: %+.1f %%)", pt, 100*e, len(errs[i]), 100*median(noIdle[i]))
 		}
 	}
+}
+
+// mariaDBStack seeds a fresh MariaDB database with the embedded target's
+// catalogue and serves the storefront over it, connecting to a free
+// loopback port where profileAt's proxies listen.
+func mariaDBStack(ctx context.Context, t *testing.T, log *slog.Logger) stack {
+	t.Helper()
+	mc := mysql.NewConfig()
+	mc.Net, mc.Addr = "tcp", cmp.Or(os.Getenv("PSB_TEST_MYSQL_ADDR"), "127.0.0.1:3306")
+	mc.User, mc.Passwd = cmp.Or(os.Getenv("PSB_TEST_MYSQL_ROOT"), "root"), os.Getenv("PSB_TEST_MYSQL_ROOT_PW")
+	mc.Timeout = 5 * time.Second
+	root, err := sql.Open("mysql", mc.FormatDSN())
+	if err == nil {
+		err = root.PingContext(ctx)
+	}
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("MariaDB at %s: %v", mc.Addr, err)
+		}
+		t.Skipf("MariaDB at %s not reachable: %v", mc.Addr, err)
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := "psbench_capacity_" + hex.EncodeToString(b)
+	if _, err := root.ExecContext(ctx, "CREATE DATABASE `"+name+"`"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = root.ExecContext(context.Background(), "DROP DATABASE `"+name+"`")
+		root.Close()
+	})
+	db := mc.Clone()
+	db.DBName = name
+	conn, err := sql.Open("mysql", db.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	cat := storefront.NewCatalogue(storefront.Normalize(scenario.Embedded{Products: 12, Categories: 3}))
+	if _, err := storefront.Install(ctx, conn, storefront.DefaultPrefix, cat); err != nil {
+		t.Fatalf("seed the catalogue into MariaDB: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyListen := ln.Addr().String()
+	ln.Close()
+	shop := db.Clone()
+	shop.Addr = proxyListen
+	sf, err := storefront.New(storefront.Config{DSN: shop.FormatDSN(), Catalogue: cat, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sf)
+	t.Cleanup(func() { srv.Close(); sf.Close() })
+	var category int
+	q := "SELECT MIN(cp.id_category) FROM `ps_category_product` cp JOIN `ps_category` c ON c.id_category = cp.id_category WHERE c.active = 1 AND c.is_root_category = 0 AND c.id_parent > 1"
+	if err := conn.QueryRowContext(ctx, q).Scan(&category); err != nil {
+		t.Fatalf("find a category page: %v", err)
+	}
+	return stack{backendAddr: mc.Addr, backendUser: mc.User, proxyListen: proxyListen, pages: []querycount.Page{
+		{Kind: "product", URL: srv.URL + storefront.ProductURL(1)},
+		{Kind: "category", URL: srv.URL + storefront.CategoryURL(category)},
+	}}
 }
 
 // rttPoint is one validation point: RTTs between proxy and MySQL (db)
@@ -162,10 +285,11 @@ func median(v []float64) float64 {
 
 // probeIdle measures MySQL's and Redis's idle cost as `psbench run` does
 // after its profile.
-func probeIdle(ctx context.Context, t *testing.T, tg *embedded.Target, rc *redis.Client, redisAddr string) []results.IdleCost {
+func probeIdle(ctx context.Context, t *testing.T, st stack, rc *redis.Client, redisAddr string) []results.IdleCost {
 	t.Helper()
 	mc := mysql.NewConfig()
-	mc.Net, mc.Addr, mc.User = "tcp", tg.Backend().Addr, embedded.User
+	mc.Net, mc.Addr, mc.User = "tcp", st.backendAddr, st.backendUser
+	mc.Passwd = os.Getenv("PSB_TEST_MYSQL_ROOT_PW")
 	conn, err := mysql.NewConnector(mc)
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +301,7 @@ func probeIdle(ctx context.Context, t *testing.T, tg *embedded.Target, rc *redis
 		t.Fatal(err)
 	}
 	defer c.Close()
-	my, err := idleprobe.Measure(ctx, idleprobe.MySQL(tg.Backend().Addr, c), idleprobe.Options{})
+	my, err := idleprobe.Measure(ctx, idleprobe.MySQL(st.backendAddr, c), idleprobe.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +334,7 @@ func raceEnabled() bool {
 // differ by the injected latency alone, which is what the model predicts
 // (a relay's own hop, tens of µs of goroutine hand-offs per round trip,
 // is not network latency).
-func profileAt(ctx context.Context, t *testing.T, tg *embedded.Target, pages []querycount.Page, pt rttPoint, redisAddr string, log *slog.Logger) *results.Run {
+func profileAt(ctx context.Context, t *testing.T, st stack, pt rttPoint, redisAddr string, log *slog.Logger) *results.Run {
 	t.Helper()
 	relay := func(target string, rtt time.Duration) string {
 		r, err := netem.Start(netem.Config{Target: target, Delay: rtt / 2})
@@ -221,8 +345,9 @@ func profileAt(ctx context.Context, t *testing.T, tg *embedded.Target, pages []q
 		return r.Addr()
 	}
 	cfg := proxycache.DefaultConfig()
-	cfg.Listen, cfg.Admin = tg.ProxyListen(), ""
-	cfg.Backend.Addr, cfg.Backend.User = relay(tg.Backend().Addr, pt.db), embedded.User
+	cfg.Listen, cfg.Admin = st.proxyListen, ""
+	cfg.Backend.Addr, cfg.Backend.User = relay(st.backendAddr, pt.db), st.backendUser
+	cfg.Backend.Password = os.Getenv("PSB_TEST_MYSQL_ROOT_PW")
 	cfg.Cache.Mode = proxycache.CacheRedis
 	cfg.Cache.Redis.Addr = relay(redisAddr, pt.cache)
 	cfg.Cache.Redis.KeyPrefix = fmt.Sprintf("psbench-validation-%d:", time.Now().UnixNano())
@@ -253,7 +378,7 @@ func profileAt(ctx context.Context, t *testing.T, tg *embedded.Target, pages []q
 		// nothing else talks to this proxy: a short quiet check will do
 		QuietPeriod:   50 * time.Millisecond,
 		ResponseGrace: 20 * time.Millisecond,
-	}).Run(ctx, pages)
+	}).Run(ctx, st.pages)
 	if err != nil {
 		t.Fatalf("profile at %s: %v", pt, err)
 	}
