@@ -45,12 +45,7 @@ import (
 // calibration alone. The median error over the rounds must be within ±15 %
 // at each point.
 func TestValidationAgainstInjectedLatency(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the embedded storefront and profiles it at 7 RTT points (about 90 s)")
-	}
-	skipUnderRace(t)
-	ctx, rc, redisAddr := validationEnv(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, rc, redisAddr, log := validationEnv(t, "starts the embedded storefront and profiles it at 7 RTT points (about 90 s)")
 	tg := embedded.New(scenario.Embedded{Products: 12, Categories: 3}, log)
 	if _, err := tg.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -73,12 +68,7 @@ func TestValidationAgainstInjectedLatency(t *testing.T) {
 // in the machine's MariaDB, a real database: its statements take 50–100 µs,
 // so the RTTs and the servers' idle cost are most of each page's SQL time.
 func TestValidationOnMariaDB(t *testing.T) {
-	if testing.Short() {
-		t.Skip("profiles a storefront on MariaDB at 7 RTT points (about 40 s)")
-	}
-	skipUnderRace(t)
-	ctx, rc, redisAddr := validationEnv(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, rc, redisAddr, log := validationEnv(t, "profiles a storefront on MariaDB at 7 RTT points (about 80 s)")
 	st := mariaDBStack(ctx, t, log)
 	validateStack(ctx, t, st, rc, redisAddr, log)
 }
@@ -91,8 +81,15 @@ type stack struct {
 	pages                    []querycount.Page
 }
 
-func skipUnderRace(t *testing.T) {
+// validationEnv skips a validation in -short mode (saying what it would
+// take) and under the race detector, and returns the test's deadline, a
+// single-connection client of the Redis the shared cache uses, its address
+// and a silent logger.
+func validationEnv(t *testing.T, takes string) (context.Context, *redis.Client, string, *slog.Logger) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip(takes)
+	}
 	if raceEnabled() {
 		// Not a flaky-test escape: under the race detector the in-memory
 		// MySQL's CPU per statement grows ~5× (0.7 → 3-6 ms) and varies
@@ -101,12 +98,6 @@ func skipUnderRace(t *testing.T) {
 		// scripts/test runs these tests once more without -race.
 		t.Skip("timing validation is meaningless under -race (see comment); scripts/test runs it without -race")
 	}
-}
-
-// validationEnv is the test's deadline and a single-connection client of
-// the Redis the shared cache uses.
-func validationEnv(t *testing.T) (context.Context, *redis.Client, string) {
-	t.Helper()
 	redisAddr := cmp.Or(os.Getenv("PSB_TEST_REDIS_ADDR"), "127.0.0.1:6379")
 	rc := redis.NewClient(&redis.Options{Addr: redisAddr, PoolSize: 1})
 	t.Cleanup(func() { rc.Close() })
@@ -120,7 +111,7 @@ func validationEnv(t *testing.T) (context.Context, *redis.Client, string) {
 	t.Cleanup(cancel)
 	old := debug.SetGCPercent(400) // fewer GC pauses inside captures
 	t.Cleanup(func() { debug.SetGCPercent(old) })
-	return ctx, rc, redisAddr
+	return ctx, rc, redisAddr, slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // validateStack runs the rounds on st and checks every point's median
