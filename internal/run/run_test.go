@@ -12,11 +12,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
+	"github.com/psbench/psbench/internal/idleprobe"
 	"github.com/psbench/psbench/internal/results"
 	"github.com/psbench/psbench/internal/scenario"
 	"github.com/psbench/psbench/internal/storefront"
@@ -123,6 +125,17 @@ thresholds:
 	}
 	if p.CounterCheck.Available && p.CounterCheck.Agreed != p.CounterCheck.Checked {
 		t.Errorf("counter cross-check: %d of %d agree (%s)", p.CounterCheck.Agreed, p.CounterCheck.Checked, p.CounterCheck.Note)
+	}
+	checkIdleCost(t, run, results.IdleServerMySQL)
+	for _, pg := range p.Pages {
+		ph := pg.Cold
+		if ph == nil {
+			t.Fatalf("%s: no cold phase", pg.URL)
+		}
+		if ph.CacheCalls == 0 || ph.BackendIdleCount != ph.BackendStatements {
+			t.Errorf("%s cold: cache calls %d, backend idle count %d for %d backend statements: the plan's inputs are missing",
+				pg.URL, ph.CacheCalls, ph.BackendIdleCount, ph.BackendStatements)
+		}
 	}
 	if run.Load == nil || len(run.Load.Phases) != 2 {
 		t.Fatalf("load phases: %+v", run.Load)
@@ -235,8 +248,23 @@ thresholds:
 	if !run.Profile.CounterCheck.Available || run.Profile.CounterCheck.Checked == 0 {
 		t.Errorf("the external target's MariaDB counter cross-check must run: %+v", run.Profile.CounterCheck)
 	}
+	checkIdleCost(t, run, results.IdleServerMySQL)
 	if run.Verdict != results.VerdictPass {
 		t.Errorf("verdict %q\n%s", run.Verdict, term)
+	}
+}
+
+// checkIdleCost checks that the run probed kind's idle cost after its
+// profile, at every default gap, straight at the backend.
+func checkIdleCost(t *testing.T, run *results.Run, kind string) {
+	t.Helper()
+	i := slices.IndexFunc(run.IdleCost, func(c results.IdleCost) bool { return c.Kind == kind })
+	if i < 0 {
+		t.Fatalf("no %s idle cost in the results: %+v", kind, run.IdleCost)
+	}
+	ic := run.IdleCost[i]
+	if ic.HotNs <= 0 || len(ic.Points) != len(idleprobe.DefaultGaps) || ic.Request != idleprobe.MySQLRequest || ic.Addr == "" {
+		t.Errorf("%s idle cost: %+v", kind, ic)
 	}
 }
 
