@@ -103,9 +103,9 @@ func Calibrate(run *results.Run) (Calibration, error) {
 	if c.CacheCalls > 0 && c.CacheTimeNs > 0 {
 		per := float64(c.CacheTimeNs) / float64(c.CacheCalls)
 		switch c.CacheMode {
-		case "local":
+		case proxycache.CacheLocal:
 			c.TCache = time.Duration(per)
-		case "redis":
+		case proxycache.CacheRedis:
 			c.TCache = time.Duration(max(per-xC, 0))
 		}
 	}
@@ -115,7 +115,7 @@ func Calibrate(run *results.Run) (Calibration, error) {
 // remoteCache reports whether a cache mode's calls cross a network hop
 // (local+redis: only misses of the local tier do; the model treats its
 // calls as local).
-func remoteCache(mode string) bool { return mode == "redis" }
+func remoteCache(mode string) bool { return mode == proxycache.CacheRedis }
 
 func phases(pg results.PageProfile) []*results.Phase {
 	var out []*results.Phase

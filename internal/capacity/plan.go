@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/psbench/psbench/internal/proxycache"
 	"github.com/psbench/psbench/internal/results"
 )
 
@@ -299,11 +300,11 @@ func modelTimes(c Calibration, dbRTT time.Duration) (times, []string) {
 	tm := times{db: float64(c.TDB), hit: float64(LocalHitTime), redis: float64(RedisServiceTime), rDB: float64(dbRTT), wake: c.wake}
 	var notes []string
 	switch {
-	case c.CacheMode == "local" && c.TCache > 0:
+	case c.CacheMode == proxycache.CacheLocal && c.TCache > 0:
 		tm.hit = float64(c.TCache)
 		notes = append(notes, fmt.Sprintf("local cache call %s (measured: %d calls in the profile); Redis call %s (a constant: the run used no Redis)",
 			c.TCache, c.CacheCalls, RedisServiceTime))
-	case c.CacheMode == "redis" && c.TCache > 0:
+	case c.CacheMode == proxycache.CacheRedis && c.TCache > 0:
 		tm.redis = float64(c.TCache)
 		notes = append(notes, fmt.Sprintf("Redis call %s (measured: %d calls in the profile, injected cache RTT %s and its idle cost removed); local hit %s (a constant)",
 			c.TCache, c.CacheCalls, c.MeasuredCacheRTT, LocalHitTime))

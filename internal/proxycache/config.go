@@ -80,6 +80,10 @@ type CacheConfig struct {
 	ParseMemoBytes ByteSize `yaml:"parse_memo_bytes" json:"parse_memo_bytes"`
 }
 
+// UsesRedis reports whether the cache mode has a Redis tier (redis or
+// local+redis).
+func (cc CacheConfig) UsesRedis() bool { return cc.Mode == CacheRedis || cc.Mode == CacheLocalRedis }
+
 // LocalConfig is the in-process tier.
 type LocalConfig struct {
 	MaxBytes ByteSize `yaml:"max_bytes" json:"max_bytes"`
@@ -259,7 +263,7 @@ func (c *Config) Validate() error {
 	if (cc.Mode == CacheLocal || cc.Mode == CacheLocalRedis) && cc.Local.MaxBytes < 1<<20 {
 		bad("cache.local.max_bytes", "must be at least 1MiB")
 	}
-	if cc.Mode == CacheRedis || cc.Mode == CacheLocalRedis {
+	if cc.UsesRedis() {
 		checkAddr("cache.redis.addr", cc.Redis.Addr, false)
 		if cc.Redis.Timeout <= 0 {
 			bad("cache.redis.timeout", "must be positive")

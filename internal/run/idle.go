@@ -18,20 +18,16 @@ import (
 // results without it; the plan then says the idle cost was not probed.
 func (r *runner) probeIdle(ctx context.Context) {
 	r.pr.step("probing idle cost of MySQL%s (round trips after 0.1–5 ms idle, for psbench plan)",
-		map[bool]string{true: " and Redis", false: ""}[usesRedis(r.sc.Cache.Mode)])
+		map[bool]string{true: " and Redis", false: ""}[r.sc.Cache.UsesRedis()])
 	b := r.tg.Backend()
 	if err := r.probeMySQL(ctx, b.Addr, b.User, b.Password); err != nil {
 		r.log.Warn("idle probe of MySQL failed; capacity plans from this run will not include its idle cost", "err", err)
 	}
-	if usesRedis(r.sc.Cache.Mode) {
+	if r.sc.Cache.UsesRedis() {
 		if err := r.probeRedis(ctx, r.sc.Cache.Redis); err != nil {
 			r.log.Warn("idle probe of Redis failed; capacity plans from this run will not include its idle cost", "err", err)
 		}
 	}
-}
-
-func usesRedis(mode string) bool {
-	return mode == proxycache.CacheRedis || mode == proxycache.CacheLocalRedis
 }
 
 func (r *runner) probeMySQL(ctx context.Context, addr, user, password string) error {

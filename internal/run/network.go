@@ -54,7 +54,7 @@ func injectLatency(cfg *proxycache.Config, n *scenario.Network, log *slog.Logger
 			return func() {}, err
 		}
 	}
-	if n.CacheRTT > 0 && usesRedis(cfg.Cache.Mode) {
+	if n.CacheRTT > 0 && cfg.Cache.UsesRedis() {
 		if err := relay("Redis", &cfg.Cache.Redis.Addr, n.CacheRTT); err != nil {
 			stop()
 			return func() {}, err

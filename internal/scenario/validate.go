@@ -78,8 +78,8 @@ func (v *validator) validate() {
 			}
 		}
 		c := s.Cache
-		switch usesRedis := c.Mode == proxycache.CacheRedis || c.Mode == proxycache.CacheLocalRedis; {
-		case n.CacheRTT > 0 && !usesRedis:
+		switch {
+		case n.CacheRTT > 0 && !c.UsesRedis():
 			v.bad(at("network", "cache_rtt"), "%s has no effect with cache.mode %s (expected cache.mode redis or local+redis, or no cache_rtt)", n.CacheRTT, c.Mode)
 		case n.CacheRTT > 0 && c.Redis.Timeout > 0 && n.CacheRTT+n.Jitter >= c.Redis.Timeout:
 			v.bad(at("network", "cache_rtt"), "%s (jitter %s) is not below cache.redis.timeout %s: every Redis call would time out (raise the timeout)", n.CacheRTT, n.Jitter, c.Redis.Timeout)
