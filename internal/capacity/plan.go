@@ -350,7 +350,7 @@ func ratio(a, b float64) float64 {
 }
 
 func cachedTopology(mode string) string {
-	if mode == "local" {
+	if mode == proxycache.CacheLocal {
 		return results.TopologyLocal
 	}
 	return results.TopologyShared
