@@ -55,16 +55,6 @@ func (c idleCurve) at(gap float64) float64 {
 	return e0 + (e1-e0)*(gap-g0)/(g1-g0)
 }
 
-// roundTrip is what a round trip across rtt adds to a request whose
-// client already left the server idle for gap before sending it: the rtt
-// itself and the server's longer wake-up, w(gap + rtt) − w(gap).
-func (c idleCurve) roundTrip(gap, rtt float64) float64 {
-	if rtt <= 0 {
-		return 0
-	}
-	return rtt + max(c.at(gap+rtt)-c.at(gap), 0)
-}
-
 // wake is the round-trip part of the model: how much longer a MySQL
 // statement (xDB) and a cache call (xC) take at given RTTs than at RTT 0.
 // Each pays its RTT and its server's longer wake-up, and the two are

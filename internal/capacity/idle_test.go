@@ -23,7 +23,8 @@ func idle(kind string) results.IdleCost {
 func TestIdleCurve(t *testing.T) {
 	var none idleCurve
 	near(t, "no probe: w(1ms)", none.at(1e6), 0)
-	near(t, "no probe: round trip 1ms", none.roundTrip(50*us, 1e6), 1e6)
+	xDB, _ := wake{db: none, dbGap: 50 * us}.added(1e6, 0, false)
+	near(t, "no probe: round trip 1ms", xDB, 1e6)
 
 	c := idleCurveOf([]results.IdleCost{idle(results.IdleServerRedis), idle(results.IdleServerMySQL)}, results.IdleServerMySQL)
 	if !c.measured() {
@@ -38,8 +39,11 @@ func TestIdleCurve(t *testing.T) {
 	near(t, "w(10ms), flat past the last gap", c.at(10000*us), 200*us)
 	// a round trip of 1 ms after the shop's own 100 µs gap: the RTT and
 	// w(1.1 ms) − w(100 µs) = 100 − 20 µs
-	near(t, "round trip", c.roundTrip(100*us, 1000*us), 1000*us+80*us)
-	near(t, "no round trip", c.roundTrip(100*us, 0), 0)
+	w := wake{db: c, dbGap: 100 * us}
+	xDB, _ = w.added(1000*us, 0, false)
+	near(t, "round trip", xDB, 1000*us+80*us)
+	xDB, _ = w.added(0, 0, false)
+	near(t, "no round trip", xDB, 0)
 	if idleCurveOf([]results.IdleCost{idle(results.IdleServerRedis)}, results.IdleServerMySQL).measured() {
 		t.Error("a Redis probe gave MySQL a curve")
 	}
@@ -99,7 +103,7 @@ func TestCalibrateRemovesRTTAndIdleCost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	near(t, "db gap", float64(c.DBGap), 30*us)
+	near(t, "db gap", float64(c.DBGap()), 30*us)
 	near(t, "t_db", float64(c.TDB), 100*us)
 	xDB, xC := c.Added(time.Millisecond, 0)
 	near(t, "statement at 1ms", float64(c.TDB)+xDB, perStmt)
@@ -107,8 +111,8 @@ func TestCalibrateRemovesRTTAndIdleCost(t *testing.T) {
 	xDB, _ = c.Added(0, 0)
 	near(t, "statement at 0", float64(c.TDB)+xDB, 100*us)
 	near(t, "redis call", float64(c.TCache), 60*us)
-	if !c.DBIdleMeasured || c.CacheIdleMeasured {
-		t.Errorf("idle measured: db %v cache %v, want true false", c.DBIdleMeasured, c.CacheIdleMeasured)
+	if !c.DBIdleMeasured() || c.CacheIdleMeasured() {
+		t.Errorf("idle measured: db %v cache %v, want true false", c.DBIdleMeasured(), c.CacheIdleMeasured())
 	}
 	// cache gap: (page time − cache time) per call over every phase, less
 	// what the 1 ms database RTT added between two calls
@@ -122,7 +126,7 @@ func TestCalibrateRemovesRTTAndIdleCost(t *testing.T) {
 	}
 	xDB, _ = c.Added(time.Millisecond, 0)
 	measuredGap := float64(int64(pageNs-cacheNs) / int64(calls))
-	near(t, "cache gap at RTT 0", float64(c.CacheGap), math.Round(measuredGap-float64(c.Statements)/calls*xDB))
+	near(t, "cache gap at RTT 0", float64(c.CacheGap()), math.Round(measuredGap-float64(c.Statements)/calls*xDB))
 
 	m, err := MeasuredSQLTime(run.Profile)
 	if err != nil {
@@ -147,7 +151,8 @@ func TestPlanUsesMeasuredCacheCallsAndIdleCost(t *testing.T) {
 	near(t, "no cache", k.NoCacheNs, 200*dbStmt)
 	// uncoupled, a Redis call at 1 ms would cost this (same curve for
 	// Redis); coupled, MySQL idles longer too and the page costs more
-	call := 60*us + mysql.roundTrip(float64(c.CacheGapNs), 1000*us)
+	g := float64(c.CacheGapNs)
+	call := 60*us + 1000*us + mysql.at(g+1000*us) - mysql.at(g)
 	if got := SharedKindNs(c, &k, time.Millisecond); got <= 150*call+50*dbStmt {
 		t.Errorf("shared@1ms = %s, want more than the uncoupled %s", time.Duration(got), time.Duration(150*call+50*dbStmt))
 	}

@@ -30,12 +30,6 @@ type Calibration struct {
 	// Statements and BackendTimeNs are the sums t_db was computed from.
 	Statements    int
 	BackendTimeNs int64
-	// DBGap is the mean time a backend session sat idle between commands
-	// in the profile (proxy side, without any injected RTT): the idle every
-	// MySQL round trip already had when t_db was measured.
-	DBGap time.Duration
-	// DBIdleMeasured is true when the run probed MySQL's idle cost.
-	DBIdleMeasured bool
 
 	// CacheMode is the run's cache mode; TCache the time per cache-store
 	// call (lookup, fill, invalidation) with the injected cache RTT and its
@@ -46,14 +40,25 @@ type Calibration struct {
 	CacheCalls       int
 	CacheTimeNs      int64
 	MeasuredCacheRTT time.Duration
-	// CacheGap is the mean time the cache sat idle between the proxy's
-	// calls: the page's duration less its cache time, per call.
-	CacheGap time.Duration
-	// CacheIdleMeasured is true when the run probed Redis's idle cost.
-	CacheIdleMeasured bool
 
 	wake wake
 }
+
+// DBGap is the mean time a backend session sat idle between commands in
+// the profile (proxy side, without any injected RTT): the idle every MySQL
+// round trip already had when t_db was measured.
+func (c Calibration) DBGap() time.Duration { return time.Duration(c.wake.dbGap) }
+
+// CacheGap is the mean time the cache sat idle between the proxy's calls:
+// the page's duration less its cache time, per call (without any injected
+// RTT).
+func (c Calibration) CacheGap() time.Duration { return time.Duration(c.wake.cacheGap) }
+
+// DBIdleMeasured reports whether the run probed MySQL's idle cost.
+func (c Calibration) DBIdleMeasured() bool { return c.wake.db.measured() }
+
+// CacheIdleMeasured reports whether the run probed Redis's idle cost.
+func (c Calibration) CacheIdleMeasured() bool { return c.wake.cache.measured() }
 
 // Calibrate computes the per-round-trip times of a run from every measured
 // phase of its profile's pages (the profile is app-warm when primed; the
@@ -70,7 +75,6 @@ func Calibrate(run *results.Run) (Calibration, error) {
 	}
 	c.MeasuredRTT, c.MeasuredCacheRTT, c.CacheMode = dbRTT, cacheRTT, run.Cache.Mode
 	w := wake{db: idleCurveOf(run.IdleCost, results.IdleServerMySQL), cache: idleCurveOf(run.IdleCost, results.IdleServerRedis)}
-	c.DBIdleMeasured, c.CacheIdleMeasured = w.db.measured(), w.cache.measured()
 	var idleNs, pageNs int64
 	var idleN int
 	for _, pg := range run.Profile.Pages {
@@ -97,7 +101,7 @@ func Calibrate(run *results.Run) (Calibration, error) {
 	}
 	remote := remoteCache(c.CacheMode)
 	w = w.baseGaps(float64(dbRTT), float64(cacheRTT), remote)
-	c.wake, c.DBGap, c.CacheGap = w, time.Duration(w.dbGap), time.Duration(w.cacheGap)
+	c.wake = w
 	xDB, xC := w.added(float64(dbRTT), float64(cacheRTT), remote)
 	c.TDB = time.Duration(max(float64(c.BackendTimeNs)/float64(c.Statements)-xDB, 0))
 	if c.CacheCalls > 0 && c.CacheTimeNs > 0 {

@@ -321,18 +321,18 @@ func modelTimes(c Calibration, dbRTT time.Duration) (times, []string) {
 		xDB, xC := w.added(1e6, 1e6, remote)
 		return xDB - 1e6, xC - 1e6
 	}
-	if c.DBIdleMeasured {
+	if c.DBIdleMeasured() {
 		xDB, _ := at1ms(false)
 		notes = append(notes, fmt.Sprintf("MySQL idle cost (probed): a round trip of r also wakes MySQL from r longer idle, w(g + r) − w(g) with g = %s between the page's statements: +%s per statement at 1 ms",
-			c.DBGap.Round(time.Microsecond), time.Duration(xDB).Round(time.Microsecond)))
+			c.DBGap().Round(time.Microsecond), time.Duration(xDB).Round(time.Microsecond)))
 	} else {
 		notes = append(notes, "MySQL idle cost not probed (results without idle_cost): each round trip adds the RTT alone, which under-predicts SQL time on an idle database")
 	}
 	switch {
-	case c.CacheIdleMeasured:
+	case c.CacheIdleMeasured():
 		_, xC := at1ms(true)
 		notes = append(notes, fmt.Sprintf("Redis idle cost (probed): +%s per call at 1 ms RTT", time.Duration(xC).Round(time.Microsecond)))
-	case c.DBIdleMeasured:
+	case c.DBIdleMeasured():
 		tm.wake.cache = tm.wake.db
 		notes = append(notes, "Redis idle cost not probed (the run used no Redis): MySQL's idle cost stands in for it")
 	}
@@ -438,16 +438,17 @@ func trafficPoint(kinds []kindModel, rps float64, nodes int, ttl time.Duration) 
 // ttlPoint is the plan at rps with cache TTL ttl: weighted hit ratios and
 // MySQL statements/s with a local and a shared cache.
 func ttlPoint(kinds []kindModel, rps float64, nodes int, ttl time.Duration) results.CapacityTTLPoint {
-	pt := results.CapacityTTLPoint{TTLNs: int64(ttl), StatementsPerSecond: map[string]float64{}}
+	tp := trafficPoint(kinds, rps, nodes, ttl)
+	pt := results.CapacityTTLPoint{TTLNs: int64(ttl), StatementsPerSecond: map[string]float64{
+		results.TopologyLocal:  tp.StatementsPerSecond[results.TopologyLocal],
+		results.TopologyShared: tp.StatementsPerSecond[results.TopologyShared],
+	}}
 	var hl, hs, k float64
 	for _, m := range kinds {
 		lambda := rps * m.share
-		l, s := m.hits(lambda/float64(nodes), ttl), m.hits(lambda, ttl)
-		hl += m.share * l
-		hs += m.share * s
+		hl += m.share * m.hits(lambda/float64(nodes), ttl)
+		hs += m.share * m.hits(lambda, ttl)
 		k += m.share * m.k
-		pt.StatementsPerSecond[results.TopologyLocal] += lambda * (m.c - l)
-		pt.StatementsPerSecond[results.TopologyShared] += lambda * (m.c - s)
 	}
 	pt.HitRatioLocal, pt.HitRatioShared = ratio(hl, k), ratio(hs, k)
 	return pt

@@ -161,7 +161,7 @@ func validateStack(ctx context.Context, t *testing.T, st stack, rc *redis.Client
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("round %d: t_db %s (db gap %s), Redis call %s (cache gap %s)", round+1, c.TDB, c.DBGap, c.TCache, c.CacheGap)
+		t.Logf("round %d: t_db %s (db gap %s), Redis call %s (cache gap %s)", round+1, c.TDB, c.DBGap(), c.TCache, c.CacheGap())
 		for _, v := range vs {
 			if v.Calibration {
 				if math.Abs(v.Error) > 1e-3 {
