@@ -2,13 +2,12 @@ package run
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/psbench/psbench/internal/idleprobe"
 	"github.com/psbench/psbench/internal/proxycache"
+	"github.com/psbench/psbench/internal/results"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -19,8 +18,7 @@ import (
 func (r *runner) probeIdle(ctx context.Context) {
 	r.pr.step("probing idle cost of MySQL%s (round trips after 0.1–5 ms idle, for psbench plan)",
 		map[bool]string{true: " and Redis", false: ""}[r.sc.Cache.UsesRedis()])
-	b := r.tg.Backend()
-	if err := r.probeMySQL(ctx, b.Addr, b.User, b.Password); err != nil {
+	if err := r.probeMySQL(ctx); err != nil {
 		r.log.Warn("idle probe of MySQL failed; capacity plans from this run will not include its idle cost", "err", err)
 	}
 	if r.sc.Cache.UsesRedis() {
@@ -30,39 +28,35 @@ func (r *runner) probeIdle(ctx context.Context) {
 	}
 }
 
-func (r *runner) probeMySQL(ctx context.Context, addr, user, password string) error {
-	mc := mysql.NewConfig()
-	mc.Net, mc.Addr, mc.User, mc.Passwd = "tcp", addr, user, password
-	mc.Timeout, mc.ReadTimeout = 5*time.Second, 5*time.Second
-	conn, err := mysql.NewConnector(mc)
-	if err != nil {
-		return fmt.Errorf("connect %s: %w", addr, err)
+// probeMySQL probes the backend on the run's status connection.
+func (r *runner) probeMySQL(ctx context.Context) error {
+	b := r.tg.Backend()
+	db, closeDB := r.backendDB()
+	defer closeDB()
+	if db == nil {
+		return fmt.Errorf("connect %s: the backend settings do not make a MySQL connection", b.Addr)
 	}
-	db := sql.OpenDB(conn)
-	defer db.Close()
 	c, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("connect %s as %s: %w", addr, user, err)
+		return fmt.Errorf("connect %s as %s: %w", b.Addr, b.User, err)
 	}
 	defer c.Close()
-	ic, err := idleprobe.Measure(ctx, idleprobe.MySQL(addr, c), idleprobe.Options{})
-	if err != nil {
-		return err
-	}
-	r.run.IdleCost = append(r.run.IdleCost, ic)
-	r.log.Info("idle cost", "server", "mysql", "addr", addr, "hot", time.Duration(ic.HotNs), "points", len(ic.Points))
-	return nil
+	return r.record(idleprobe.Measure(ctx, idleprobe.MySQL(b.Addr, c), idleprobe.Options{}))
 }
 
 func (r *runner) probeRedis(ctx context.Context, cfg proxycache.RedisConfig) error {
 	c := redis.NewClient(&redis.Options{Addr: cfg.Addr, Password: cfg.Password, DB: cfg.DB, PoolSize: 1,
 		DialTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second})
 	defer c.Close()
-	ic, err := idleprobe.Measure(ctx, idleprobe.Redis(cfg.Addr, c), idleprobe.Options{})
+	return r.record(idleprobe.Measure(ctx, idleprobe.Redis(cfg.Addr, c), idleprobe.Options{}))
+}
+
+// record keeps a probe's result in the run.
+func (r *runner) record(ic results.IdleCost, err error) error {
 	if err != nil {
 		return err
 	}
 	r.run.IdleCost = append(r.run.IdleCost, ic)
-	r.log.Info("idle cost", "server", "redis", "addr", cfg.Addr, "hot", time.Duration(ic.HotNs), "points", len(ic.Points))
+	r.log.Info("idle cost", "server", ic.Kind, "addr", ic.Addr, "hot", time.Duration(ic.HotNs), "points", len(ic.Points))
 	return nil
 }
